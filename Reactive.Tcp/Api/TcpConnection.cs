@@ -1,0 +1,123 @@
+using System.Reactive;
+using System.Reactive.Disposables;
+using System.Reactive.Linq;
+using System.Reactive.Subjects;
+using Reactive.Tcp.Stack;
+using Reactive.Tcp.Tcp;
+using Reactive.Tcp.Wire;
+
+namespace Reactive.Tcp.Api;
+
+/// <summary>
+/// One established TCP connection, as Rx: <see cref="Received"/> is the peer's byte stream,
+/// <see cref="Send"/> queues bytes with back-pressure, <see cref="Close"/> sends FIN,
+/// <see cref="Abort"/> sends RST, <see cref="States"/> follows the state machine.
+/// </summary>
+public sealed class TcpConnection
+{
+    private readonly ConnectionHost _host;
+    private readonly TcpStack _stack;
+    private readonly BehaviorSubject<TcpState> _states = new(TcpState.Established);
+    private int _readerAttached;
+
+    internal TcpConnection(ConnectionHost host, TcpStack stack)
+    {
+        _host = host;
+        _stack = stack;
+        Received = Observable.Create<ReadOnlyMemory<byte>>(observer =>
+        {
+            if (Interlocked.CompareExchange(ref _readerAttached, 1, 0) != 0)
+            {
+                observer.OnError(new InvalidOperationException("Received allows one subscriber at a time."));
+                return Disposable.Empty;
+            }
+            var reader = new ReaderObserver(observer);
+            _stack.PostFromApp(_host, HostCommand.AttachReader, reader);
+            return Disposable.Create(() =>
+            {
+                reader.Stop();
+                Volatile.Write(ref _readerAttached, 0);
+                _stack.PostFromApp(_host, HostCommand.DetachReader, reader);
+            });
+        });
+    }
+
+    /// <summary>The 4-tuple, seen from this stack.</summary>
+    public ConnectionKey Key => _host.Key;
+
+    /// <summary>The current state.</summary>
+    public TcpState State => _states.Value;
+
+    /// <summary>Why the connection failed, once it has; <see cref="TcpError.None"/> otherwise.</summary>
+    public TcpError Error { get; private set; }
+
+    /// <summary>State changes, starting with the current state; completes at CLOSED.</summary>
+    public IObservable<TcpState> States => _states.AsObservable();
+
+    /// <summary>
+    /// The bytes the peer sends, in order. One subscriber at a time; while nobody subscribes,
+    /// data stays in the receive buffer and the advertised window closes (flow control).
+    /// Completes after the peer's FIN; fails with <see cref="TcpException"/> on reset or time-out.
+    /// </summary>
+    public IObservable<ReadOnlyMemory<byte>> Received { get; }
+
+    /// <summary>
+    /// Queues <paramref name="data"/> for sending. Cold: subscribing queues it; the observable
+    /// yields once when every byte is in the send buffer (so a full buffer makes the sender wait)
+    /// and fails if the connection ends first. Do not change <paramref name="data"/> until then.
+    /// </summary>
+    public IObservable<Unit> Send(ReadOnlyMemory<byte> data) => Observable.Create<Unit>(observer =>
+    {
+        if (data.IsEmpty) { observer.OnNext(Unit.Default); observer.OnCompleted(); return Disposable.Empty; }
+        _stack.PostFromApp(_host, HostCommand.Enqueue, new PendingSend(data, observer));
+        return Disposable.Empty;
+    });
+
+    /// <summary>Queues <paramref name="data"/>; completes once it is all in the send buffer.</summary>
+    public Task SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var subscription = Send(data).Subscribe(_ => { }, e => done.TrySetException(e), () => done.TrySetResult());
+        if (cancellationToken.CanBeCanceled)
+            cancellationToken.Register(() => done.TrySetCanceled(cancellationToken));
+        return done.Task;
+    }
+
+    /// <summary>Graceful close: a FIN goes out after the queued data. Receiving goes on until the peer's FIN.</summary>
+    public void Close() => _stack.PostFromApp(_host, TcpEvent.Of(TcpEventKind.Close));
+
+    /// <summary>Abort: RST to the peer, queued data dropped, observables fail with <see cref="TcpError.Aborted"/>.</summary>
+    public void Abort() => _stack.PostFromApp(_host, TcpEvent.Of(TcpEventKind.Abort));
+
+    /// <summary>A <see cref="Stream"/> over this connection for ordinary .NET code (disposing it closes gracefully).</summary>
+    public Stream AsStream() => new TcpConnectionStream(this, _host, _stack);
+
+    /// <summary>Smoothed round-trip time, once measured.</summary>
+    public TimeSpan SmoothedRtt => TimeSpan.FromTicks(_host.Tcb?.SmoothedRtt ?? 0);
+
+    /// <summary><c>local &gt; remote (state)</c>.</summary>
+    public override string ToString() => $"{Key} ({State})";
+
+    internal void PublishState(TcpState state)
+    {
+        if (_states.IsDisposed || _states.Value == state) return;
+        _states.OnNext(state);
+    }
+
+    internal void Terminate(TcpError error)
+    {
+        Error = error;
+        PublishState(TcpState.Closed);
+        _states.OnCompleted();
+    }
+
+    /// <summary>Stops forwarding after unsubscription, since the detach reaches the pipeline later.</summary>
+    private sealed class ReaderObserver(IObserver<ReadOnlyMemory<byte>> inner) : IObserver<ReadOnlyMemory<byte>>
+    {
+        private volatile bool _stopped;
+        public void Stop() => _stopped = true;
+        public void OnNext(ReadOnlyMemory<byte> value) { if (!_stopped) inner.OnNext(value); }
+        public void OnError(Exception error) { if (!_stopped) inner.OnError(error); }
+        public void OnCompleted() { if (!_stopped) inner.OnCompleted(); }
+    }
+}

@@ -1,0 +1,101 @@
+using System.Threading.Channels;
+using Reactive.Tcp.Stack;
+
+namespace Reactive.Tcp.Api;
+
+/// <summary>
+/// A <see cref="Stream"/> over a <see cref="TcpConnection"/>. Reads ask the connection for at most
+/// the caller's buffer size (read credit), so an idle reader closes the TCP window instead of
+/// buffering without bound; writes wait for send-buffer room.
+/// </summary>
+internal sealed class TcpConnectionStream : Stream
+{
+    private readonly TcpConnection _connection;
+    private readonly ConnectionHost _host;
+    private readonly TcpStack _stack;
+    private readonly Channel<ReadOnlyMemory<byte>> _chunks = Channel.CreateUnbounded<ReadOnlyMemory<byte>>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CreditReader _reader;
+    private ReadOnlyMemory<byte> _leftover;
+    private bool _creditOutstanding;
+    private bool _disposed;
+
+    public TcpConnectionStream(TcpConnection connection, ConnectionHost host, TcpStack stack)
+    {
+        _connection = connection;
+        _host = host;
+        _stack = stack;
+        _reader = new CreditReader(_chunks.Writer);
+    }
+
+    public override bool CanRead => true;
+    public override bool CanWrite => true;
+    public override bool CanSeek => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (buffer.IsEmpty) return 0;
+        if (_leftover.IsEmpty)
+        {
+            if (!_creditOutstanding)
+            {
+                _creditOutstanding = true;
+                _stack.PostFromApp(_host, HostCommand.GrantCredit, _reader, buffer.Length);
+            }
+            if (!await _chunks.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (_reader.Error is { } error) throw new IOException(error.Message, error);
+                return 0;
+            }
+            _chunks.Reader.TryRead(out _leftover);
+            _creditOutstanding = false;
+        }
+        int n = Math.Min(buffer.Length, _leftover.Length);
+        _leftover.Span[..n].CopyTo(buffer.Span);
+        _leftover = _leftover[n..];
+        return n;
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        // The stack reads the caller's memory later, so hand it a copy the caller cannot change.
+        await _connection.SendAsync(buffer.ToArray(), cancellationToken).ConfigureAwait(false);
+    }
+
+    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Flush() { }
+    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (!_disposed && disposing)
+        {
+            _disposed = true;
+            _connection.Close();
+        }
+        base.Dispose(disposing);
+    }
+
+    /// <summary>Receives delivered chunks on the pipeline and hands them to the reading task.</summary>
+    private sealed class CreditReader(ChannelWriter<ReadOnlyMemory<byte>> writer) : IObserver<ReadOnlyMemory<byte>>
+    {
+        public Exception? Error { get; private set; }
+        public void OnNext(ReadOnlyMemory<byte> value) => writer.TryWrite(value);
+        public void OnError(Exception error) { Error = error; writer.TryComplete(); }
+        public void OnCompleted() => writer.TryComplete();
+    }
+}

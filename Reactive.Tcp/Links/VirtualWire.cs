@@ -1,0 +1,143 @@
+using System.Reactive.Concurrency;
+using System.Reactive.Linq;
+using System.Reactive.Subjects;
+
+namespace Reactive.Tcp.Links;
+
+/// <summary>
+/// Two <see cref="ILink"/> ends joined in memory, each direction with its own
+/// <see cref="Impairments"/>: what <see cref="EndA"/> sends arrives on <see cref="EndB"/>'s
+/// <see cref="ILink.Inbound"/> and the other way round.
+/// </summary>
+/// <remarks>
+/// <para>Every delivery goes through the scheduler, even with no delay: <see cref="ILink.Send"/>
+/// only queues, so a stack that sends while handling an inbound packet is never re-entered. (Use a
+/// scheduler that queues work, such as <c>TestScheduler</c> or an <see cref="EventLoopScheduler"/>;
+/// <see cref="ImmediateScheduler"/> would run deliveries inline.) Packets due at the same time
+/// arrive in the order they were sent, and a burst is delivered by a single scheduled drain.</para>
+/// <para>Random decisions come from one <see cref="Random"/> per direction seeded with
+/// <see cref="Impairments.Seed"/>, so a run on a virtual-time scheduler is exactly repeatable.</para>
+/// <para>Delivered packets share the sender's buffer (receivers must not mutate it), except corrupted
+/// ones, which are copies.</para>
+/// </remarks>
+public sealed class VirtualWire : IDisposable
+{
+    private readonly Direction _aToB;
+    private readonly Direction _bToA;
+    private int _disposed;
+
+    /// <summary>Creates a wire whose deliveries and delays run on <paramref name="scheduler"/>.</summary>
+    /// <param name="scheduler">Scheduler for every delivery; its clock is the wire's clock.</param>
+    /// <param name="options">MTU and impairments; <see langword="null"/> for a perfect 1500-byte wire.</param>
+    public VirtualWire(IScheduler scheduler, VirtualWireOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(scheduler);
+        Options = options ?? new VirtualWireOptions();
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Options.Mtu, nameof(options));
+        ArgumentNullException.ThrowIfNull(Options.AToB, nameof(options));
+        ArgumentNullException.ThrowIfNull(Options.BToA, nameof(options));
+        Options.AToB.Validate();
+        Options.BToA.Validate();
+
+        _aToB = new Direction(scheduler, Options.AToB, Options.Mtu);
+        _bToA = new Direction(scheduler, Options.BToA, Options.Mtu);
+        EndA = new End(this, outbound: _aToB, inbound: _bToA, Options.Mtu);
+        EndB = new End(this, outbound: _bToA, inbound: _aToB, Options.Mtu);
+    }
+
+    /// <summary>The settings the wire was built with.</summary>
+    public VirtualWireOptions Options { get; }
+
+    /// <summary>One end: sends towards <see cref="EndB"/>, receives what <see cref="EndB"/> sends.</summary>
+    public ILink EndA { get; }
+
+    /// <summary>The other end: sends towards <see cref="EndA"/>, receives what <see cref="EndA"/> sends.</summary>
+    public ILink EndB { get; }
+
+    /// <summary>What happened to packets sent by <see cref="EndA"/>.</summary>
+    public WireCounters AToBCounters => _aToB.Counters;
+
+    /// <summary>What happened to packets sent by <see cref="EndB"/>.</summary>
+    public WireCounters BToACounters => _bToA.Counters;
+
+    /// <summary>
+    /// Cuts the wire: packets still in flight are dropped, later sends are ignored and both ends'
+    /// <see cref="ILink.Inbound"/> complete. Disposing either end does the same.
+    /// </summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _aToB.Close();
+        _bToA.Close();
+    }
+
+    private bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
+    // One direction: the impairment decisions, the timed queue and the receiving end's subject.
+    private sealed class Direction
+    {
+        private readonly int _mtu;
+        private readonly Subject<ReadOnlyMemory<byte>> _arrivals = new();
+        private readonly Impairer _impairer;
+        private readonly DeliveryQueue _queue;
+
+        public Direction(IScheduler scheduler, Impairments impairments, int mtu)
+        {
+            _mtu = mtu;
+            Arrivals = _arrivals.AsObservable();
+            _impairer = new Impairer(impairments, new Random(impairments.Seed), Counters);
+            _queue = new DeliveryQueue(scheduler, _arrivals, Counters, passThroughWhenIdle: false);
+        }
+
+        public WireCounters Counters { get; } = new();
+
+        public IObservable<ReadOnlyMemory<byte>> Arrivals { get; }
+
+        public void Send(ReadOnlyMemory<byte> packet)
+        {
+            Counters.AddSent();
+            if (packet.Length > _mtu)
+            {
+                Counters.AddOversize();
+                return;
+            }
+
+            _impairer.Process(packet, _queue);
+        }
+
+        // Completes the subject through the queue so that OnCompleted never overlaps a delivery.
+        public void Close() => _queue.CompleteNow();
+    }
+
+    private sealed class End : ILink
+    {
+        private readonly VirtualWire _wire;
+        private readonly Direction _outbound;
+
+        public End(VirtualWire wire, Direction outbound, Direction inbound, int mtu)
+        {
+            _wire = wire;
+            _outbound = outbound;
+            Inbound = inbound.Arrivals;
+            Mtu = mtu;
+        }
+
+        public IObservable<ReadOnlyMemory<byte>> Inbound { get; }
+
+        public int Mtu { get; }
+
+        public void Send(ReadOnlyMemory<byte> packet)
+        {
+            if (!_wire.IsDisposed)
+            {
+                _outbound.Send(packet);
+            }
+        }
+
+        public void Dispose() => _wire.Dispose();
+    }
+}

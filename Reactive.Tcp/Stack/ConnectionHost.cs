@@ -1,0 +1,231 @@
+using System.Reactive;
+using System.Reactive.Concurrency;
+using System.Reactive.Subjects;
+using Reactive.Tcp.Api;
+using Reactive.Tcp.Tcp;
+using Reactive.Tcp.Wire;
+
+namespace Reactive.Tcp.Stack;
+
+/// <summary>
+/// The edge around one connection's pure step: it turns stack events into <see cref="TcpEvent"/>s,
+/// runs <see cref="TcpStep.Handle"/>, and carries out the effects (transmit, deliver, timers,
+/// completion of the application's observables). Only the stack's serial pipeline calls it.
+/// </summary>
+internal sealed class ConnectionHost
+{
+    private readonly TcpStack _stack;
+    private readonly Queue<PendingSend> _sends = new();
+    private IObserver<TcpConnection>? _connectObserver;
+    private IObserver<ReadOnlyMemory<byte>>? _reader;
+    private long _wakeAt = long.MaxValue;
+    private IDisposable? _wake;
+    private bool _pumpPosted;
+    private bool _stepWasSegment;
+    private bool _stepWasPump;
+    private bool _skipStep;
+
+    public ConnectionHost(TcpStack stack, ConnectionKey key, IObserver<TcpConnection>? connectObserver = null)
+    {
+        _stack = stack;
+        Key = key;
+        _connectObserver = connectObserver;
+        Active = connectObserver is not null;
+    }
+
+    public ConnectionKey Key { get; }
+    public Tcb? Tcb { get; private set; }
+    public TcpEffects Effects { get; } = new();
+    public bool Active { get; }
+    public bool Finished { get; private set; }
+    public bool ReceiveDone { get; private set; }
+    public TcpConnection? Connection { get; private set; }
+
+    /// <summary>Fires once when the connection is CLOSED: ends its group in GroupByUntil.</summary>
+    public AsyncSubject<Unit> ClosedSignal { get; } = new();
+
+    /// <summary>Applies one event: the pure step, nothing else (effects are carried out by <see cref="Execute"/>).</summary>
+    public ConnectionHost Step(in StackEvent e)
+    {
+        long now = _stack.Scheduler.Now.UtcTicks;
+        _stepWasSegment = e.Kind == StackEventKind.Tcp && e.Tcp.Kind == TcpEventKind.Segment;
+        _stepWasPump = false;
+        _skipStep = false;
+        if (Tcb is null)
+        {
+            var state = TcpState.Closed;
+            if (_stepWasSegment && !Active && _stack.IsListening(Key.LocalPort)
+                && e.Tcp.Segment.Has(TcpFlags.Syn) && (e.Tcp.Segment.Flags & (TcpFlags.Ack | TcpFlags.Rst)) == 0)
+                state = TcpState.Listen;
+            Tcb = new Tcb(Key, _stack.Options.Tcp, new SeqNum(_stack.NextIsn(Key, now)), state);
+            if (state == TcpState.Listen) _stack.Ports.TryClaim(Key.LocalPort, exclusive: false);
+        }
+
+        TcpEvent ev = e.Tcp;
+        if (e.Kind == StackEventKind.Host)
+        {
+            switch (e.Command)
+            {
+                case HostCommand.Enqueue:
+                    _sends.Enqueue((PendingSend)e.Argument!);
+                    goto case HostCommand.Pump;
+                case HostCommand.Pump:
+                    _pumpPosted = false;
+                    if (_sends.Count == 0) { _skipStep = true; break; }
+                    ev = TcpEvent.SendData(_sends.Peek().Remaining);
+                    _stepWasPump = true;
+                    break;
+                case HostCommand.AttachReader:
+                    _reader = (IObserver<ReadOnlyMemory<byte>>)e.Argument!;
+                    ev = TcpEvent.Credit(long.MaxValue);
+                    break;
+                case HostCommand.DetachReader:
+                    if (ReferenceEquals(_reader, e.Argument)) _reader = null;
+                    ev = TcpEvent.Credit(0);
+                    break;
+                case HostCommand.GrantCredit:
+                    _reader = (IObserver<ReadOnlyMemory<byte>>)e.Argument!;
+                    break;
+                case HostCommand.Wake:
+                    _wakeAt = long.MaxValue;
+                    _wake = null;
+                    ev = TcpEvent.Of(TcpEventKind.Timer);
+                    break;
+            }
+        }
+
+        if (_skipStep) Effects.Clear();
+        else TcpStep.Handle(Tcb, ev, now, Effects);
+        return this;
+    }
+
+    /// <summary>Carries out the last step's effects.</summary>
+    public void Execute()
+    {
+        var fx = Effects;
+        var tcb = Tcb!;
+        for (int i = 0; i < fx.Transmit.Count; i++) _stack.Transmit(Key, fx.Transmit[i]);
+        _stack.Counters.AddStep(fx);
+        if (fx.Dropped && _stepWasSegment)
+            _stack.Drops.Increment(fx.PreviousState is null && tcb.State == TcpState.Closed && Connection is null && !Active ? DropReason.NoConnection : DropReason.Unacceptable);
+
+        if (_stepWasPump && _sends.Count > 0) AdvanceSend(fx.Accepted, tcb);
+        if (fx.PreviousState is not null) Connection?.PublishState(tcb.State);
+        if (fx.Connected) OnConnected(tcb);
+        for (int i = 0; i < fx.Deliver.Count; i++) _reader?.OnNext(fx.Deliver[i]);
+        if (fx.ReceiveCompleted)
+        {
+            ReceiveDone = true;
+            var reader = _reader;
+            _reader = null;
+            reader?.OnCompleted();
+        }
+        if (fx.Closed || tcb.State == TcpState.Closed)
+        {
+            Finish(tcb.Error);
+            return;
+        }
+        if (_sends.Count > 0 && tcb.SendBufferFree > 0 && !_pumpPosted && tcb.State != TcpState.Listen)
+        {
+            _pumpPosted = true;
+            _stack.PostFromApp(this, HostCommand.Pump);
+        }
+        ArmWake(tcb.NextDeadline);
+    }
+
+    /// <summary>An event arrived after the connection finished: fail what the application is waiting on.</summary>
+    public void Reject(in StackEvent e)
+    {
+        if (e.Kind != StackEventKind.Host) return;
+        var error = new TcpException(Tcb?.Error ?? TcpError.None, "The connection is closed.");
+        switch (e.Command)
+        {
+            case HostCommand.Enqueue:
+                ((PendingSend)e.Argument!).Observer.OnError(error);
+                break;
+            case HostCommand.AttachReader:
+            case HostCommand.GrantCredit:
+                var reader = (IObserver<ReadOnlyMemory<byte>>)e.Argument!;
+                if (ReceiveDone || Tcb?.Error is null or TcpError.None) reader.OnCompleted();
+                else reader.OnError(error);
+                break;
+        }
+    }
+
+    private void AdvanceSend(int accepted, Tcb tcb)
+    {
+        var head = _sends.Peek();
+        head.Remaining = head.Remaining[accepted..];
+        if (head.Remaining.IsEmpty)
+        {
+            _sends.Dequeue();
+            head.Observer.OnNext(Unit.Default);
+            head.Observer.OnCompleted();
+        }
+        else if (accepted == 0 && (tcb.FinQueued || tcb.State is not (TcpState.SynSent or TcpState.SynReceived or TcpState.Established or TcpState.CloseWait)))
+        {
+            _sends.Dequeue();
+            head.Observer.OnError(new InvalidOperationException("The connection is closing; no more data can be sent."));
+        }
+    }
+
+    private void OnConnected(Tcb tcb)
+    {
+        if (Connection is not null) return;
+        Connection = new TcpConnection(this, _stack);
+        Connection.PublishState(tcb.State);
+        if (Active)
+        {
+            var observer = _connectObserver;
+            _connectObserver = null;
+            observer?.OnNext(Connection);
+            observer?.OnCompleted();
+        }
+        else if (!_stack.Accept(Connection))
+        {
+            // Nobody listens any more: refuse rather than leave a connection no one will serve.
+            _stack.PostFromApp(this, TcpEvent.Of(TcpEventKind.Abort));
+        }
+    }
+
+    private void Finish(TcpError error)
+    {
+        if (Finished) return;
+        Finished = true;
+        _wake?.Dispose();
+        _wake = null;
+        _stack.Forget(this);
+        if (Active || Tcb?.PassiveOpen == true) _stack.Ports.Release(Key.LocalPort);
+
+        var exception = error == TcpError.None ? null : new TcpException(error);
+        if (_connectObserver is { } connectObserver)
+        {
+            _connectObserver = null;
+            connectObserver.OnError(exception ?? new TcpException(TcpError.Aborted, "The connection attempt was cancelled."));
+        }
+        while (_sends.Count > 0)
+            _sends.Dequeue().Observer.OnError(exception ?? new TcpException(TcpError.None, "The connection closed before the data was sent."));
+        var reader = _reader;
+        _reader = null;
+        if (reader is not null)
+        {
+            if (exception is not null) reader.OnError(exception);
+            else reader.OnCompleted();
+        }
+        Connection?.Terminate(error);
+        ClosedSignal.OnNext(Unit.Default);
+        ClosedSignal.OnCompleted();
+    }
+
+    private void ArmWake(long deadline)
+    {
+        if (deadline == long.MaxValue || deadline >= _wakeAt) return;
+        _wake?.Dispose();
+        _wakeAt = deadline;
+        _wake = _stack.Scheduler.Schedule(this, new DateTimeOffset(deadline, TimeSpan.Zero), static (_, host) =>
+        {
+            host._stack.PostNow(StackEvent.ForHost(host, HostCommand.Wake));
+            return System.Reactive.Disposables.Disposable.Empty;
+        });
+    }
+}

@@ -1,0 +1,263 @@
+using System.Reactive;
+using System.Reactive.Concurrency;
+using System.Reactive.Disposables;
+using System.Reactive.Linq;
+using System.Reactive.Subjects;
+using Reactive.Tcp.Api;
+using Reactive.Tcp.Links;
+using Reactive.Tcp.Tcp;
+using Reactive.Tcp.Wire;
+
+namespace Reactive.Tcp.Stack;
+
+/// <summary>
+/// A userspace TCP/IP stack over one <see cref="ILink"/>, built as an Rx pipeline:
+/// link packets → parse (bad ones counted and dropped) → merged with application commands and
+/// timer ticks → serialised → <c>GroupByUntil</c> per 4-tuple (a group ends when its connection is
+/// CLOSED) → <c>Scan</c> over the pure <see cref="TcpStep"/> → effects carried out at the edge
+/// (segments to the link, bytes to the application, timers on the injected <see cref="IScheduler"/>).
+/// </summary>
+public sealed class TcpStack : IDisposable
+{
+    private readonly ILink _link;
+    private readonly Subject<StackEvent> _commands = new();
+    private readonly object _gate = new();
+    private readonly Dictionary<ConnectionKey, ConnectionHost> _hosts = new();
+    private readonly Dictionary<ushort, IObserver<TcpConnection>> _listeners = new();
+    private readonly IsnGenerator _isn = new();
+    private readonly IDisposable _pipeline;
+    private bool _disposed;
+
+    /// <summary>Starts a stack on <paramref name="link"/>; every timer and every serialised hop uses <paramref name="scheduler"/>.</summary>
+    public TcpStack(ILink link, TcpStackOptions options, IScheduler scheduler)
+    {
+        _link = link ?? throw new ArgumentNullException(nameof(link));
+        Options = options ?? throw new ArgumentNullException(nameof(options));
+        Scheduler = scheduler ?? throw new ArgumentNullException(nameof(scheduler));
+        Ports = new PortAllocator(options.EphemeralPortFirst, options.EphemeralPortLast, options.Seed);
+
+        _pipeline = Observable.Merge(link.Inbound.Select(StackEvent.FromFrame), _commands)
+            .Synchronize(_gate)
+            .Select(Classify)
+            .Where(e => e.Kind is StackEventKind.Tcp or StackEventKind.Host)
+            .GroupByUntil(e => e.Key, group => HostFor(group.Key))
+            .SelectMany(group => group.Scan((ConnectionHost?)null, (host, e) => SafeStep(host ?? _hosts[group.Key], e)))
+            .Subscribe(host => SafeExecute(host!), error => PipelineError = error);
+    }
+
+    /// <summary>The stack's options.</summary>
+    public TcpStackOptions Options { get; }
+
+    /// <summary>This stack's address.</summary>
+    public IPv4Address Address => Options.Address;
+
+    /// <summary>The scheduler every timer and hop runs on.</summary>
+    public IScheduler Scheduler { get; }
+
+    /// <summary>Packets dropped, by reason.</summary>
+    public DropCounters Drops { get; } = new();
+
+    /// <summary>What the stack has done.</summary>
+    public StackCounters Counters { get; } = new();
+
+    /// <summary>Local port bookkeeping.</summary>
+    public PortAllocator Ports { get; }
+
+    /// <summary>Set if the pipeline itself ever failed (it should not: faults are contained per connection).</summary>
+    public Exception? PipelineError { get; private set; }
+
+    /// <summary>Number of connection blocks alive (any state but CLOSED).</summary>
+    public int ConnectionCount
+    {
+        get { lock (_gate) return _hosts.Count; }
+    }
+
+    /// <summary>
+    /// Listens on <paramref name="port"/>: each connection that completes its handshake is emitted.
+    /// Cold: subscribing starts listening, disposing stops (established connections live on).
+    /// </summary>
+    public IObservable<TcpConnection> Listen(ushort port) => Observable.Create<TcpConnection>(observer =>
+    {
+        if (port == 0) { observer.OnError(new ArgumentOutOfRangeException(nameof(port))); return Disposable.Empty; }
+        lock (_gate)
+        {
+            if (_listeners.ContainsKey(port) || !Ports.TryClaim(port, exclusive: true))
+            {
+                observer.OnError(new InvalidOperationException($"Port {port} is already in use."));
+                return Disposable.Empty;
+            }
+            _listeners[port] = observer;
+        }
+        return Disposable.Create(() =>
+        {
+            lock (_gate)
+            {
+                if (_listeners.TryGetValue(port, out var current) && current == observer)
+                {
+                    _listeners.Remove(port);
+                    Ports.Release(port);
+                }
+            }
+        });
+    });
+
+    /// <summary>
+    /// Opens a connection to <paramref name="address"/>:<paramref name="port"/>. Cold: subscribing
+    /// sends the SYN; the connection is emitted once ESTABLISHED, or the observable fails with a
+    /// <see cref="TcpException"/> (refused, timed out). Disposing before then abandons the attempt.
+    /// </summary>
+    public IObservable<TcpConnection> Connect(IPv4Address address, ushort port) => Observable.Create<TcpConnection>(observer =>
+    {
+        ushort localPort = Ports.AllocateEphemeral();
+        var key = new ConnectionKey(Address, localPort, address, port);
+        var established = false;
+        var host = new ConnectionHost(this, key, Observer.Create<TcpConnection>(
+            c => { established = true; observer.OnNext(c); },
+            observer.OnError,
+            observer.OnCompleted));
+        var scheduled = Scheduler.Schedule(() =>
+        {
+            lock (_gate) _hosts[key] = host;
+            PostNow(StackEvent.ForHost(host, TcpEvent.Of(TcpEventKind.Connect)));
+        });
+        return Disposable.Create(() =>
+        {
+            scheduled.Dispose();
+            if (!established && !host.Finished) PostFromApp(host, TcpEvent.Of(TcpEventKind.Abort));
+        });
+    });
+
+    /// <summary>Opens a connection (see <see cref="Connect(IPv4Address, ushort)"/>).</summary>
+    public IObservable<TcpConnection> Connect(string address, ushort port) => Connect(IPv4Address.Parse(address), port);
+
+    /// <summary>Stops the pipeline. Connections are dropped without a word to their peers.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _pipeline.Dispose();
+        _commands.OnCompleted();
+    }
+
+    internal bool IsListening(ushort port) => _listeners.ContainsKey(port);
+
+    internal uint NextIsn(ConnectionKey key, long now) =>
+        Options.Tcp.IsnGenerator is { } isn ? isn(key, now) : _isn.Next(key, now);
+
+    internal bool Accept(TcpConnection connection)
+    {
+        if (!_listeners.TryGetValue(connection.Key.LocalPort, out var listener)) return false;
+        listener.OnNext(connection);
+        return true;
+    }
+
+    internal void Transmit(ConnectionKey key, in TcpSegment segment)
+    {
+        _link.Send(PacketBuilder.BuildTcp(key.LocalAddress, key.RemoteAddress, segment));
+    }
+
+    /// <summary>Enters the serial pipeline right now (caller is not inside the pipeline).</summary>
+    internal void PostNow(in StackEvent e)
+    {
+        if (!_disposed) _commands.OnNext(e);
+    }
+
+    /// <summary>Hands an application command to the pipeline on the scheduler, never re-entering it.</summary>
+    internal void PostFromApp(ConnectionHost host, in TcpEvent ev)
+    {
+        var e = StackEvent.ForHost(host, ev);
+        Scheduler.Schedule(e, (_, state) => { PostNow(state); return Disposable.Empty; });
+    }
+
+    internal void PostFromApp(ConnectionHost host, HostCommand command, object? argument = null, long count = 0)
+    {
+        var e = StackEvent.ForHost(host, command, argument, count);
+        Scheduler.Schedule(e, (_, state) => { PostNow(state); return Disposable.Empty; });
+    }
+
+    internal void Forget(ConnectionHost host)
+    {
+        if (_hosts.TryGetValue(host.Key, out var current) && current == host) _hosts.Remove(host.Key);
+    }
+
+    private IObservable<Unit> HostFor(ConnectionKey key)
+    {
+        if (!_hosts.TryGetValue(key, out var host))
+        {
+            host = new ConnectionHost(this, key);
+            _hosts[key] = host;
+        }
+        return host.ClosedSignal;
+    }
+
+    /// <summary>Parses link packets, answers pings, filters stale commands. Never throws.</summary>
+    private StackEvent Classify(StackEvent e)
+    {
+        try
+        {
+            if (e.Kind != StackEventKind.Frame)
+            {
+                if (e.Host is not null && (!_hosts.TryGetValue(e.Key, out var live) || live != e.Host))
+                {
+                    e.Host.Reject(e);
+                    return StackEvent.Handled;
+                }
+                return e;
+            }
+
+            var reason = PacketParser.Parse(e.Frame, out var packet);
+            if (reason != DropReason.None) { Drops.Increment(reason); return StackEvent.Handled; }
+            if (packet.Ip.Destination != Address) { Drops.Increment(DropReason.NotForUs); return StackEvent.Handled; }
+            switch (packet.Kind)
+            {
+                case PacketKind.Tcp:
+                    var source = packet.Ip.Source.Value;
+                    if (source == 0 || source == 0xFFFFFFFF || (source >> 28) == 0xE || packet.Tcp.SourcePort == 0 || packet.Tcp.DestinationPort == 0)
+                    {
+                        Drops.Increment(DropReason.BadAddress);
+                        return StackEvent.Handled;
+                    }
+                    Counters.SegmentIn();
+                    return StackEvent.Segment(packet.TcpConnectionKey, packet.Tcp);
+                case PacketKind.IcmpEcho when packet.Icmp.Type == IcmpType.EchoRequest && Options.AnswerPing:
+                    _link.Send(PacketBuilder.BuildIcmpEchoReply(Address, packet.Ip.Source, packet.Icmp.Identifier, packet.Icmp.SequenceNumber, packet.Icmp.Data.Span));
+                    Counters.EchoReply();
+                    return StackEvent.Handled;
+                default:
+                    Drops.Increment(DropReason.UnsupportedProtocol);
+                    return StackEvent.Handled;
+            }
+        }
+        catch (Exception)
+        {
+            Counters.Fault();
+            return StackEvent.Handled;
+        }
+    }
+
+    private ConnectionHost SafeStep(ConnectionHost host, StackEvent e)
+    {
+        try
+        {
+            return host.Step(e);
+        }
+        catch (Exception)
+        {
+            Counters.Fault();
+            host.Effects.Clear();
+            return host;
+        }
+    }
+
+    private void SafeExecute(ConnectionHost host)
+    {
+        try
+        {
+            host.Execute();
+        }
+        catch (Exception)
+        {
+            Counters.Fault();
+        }
+    }
+}

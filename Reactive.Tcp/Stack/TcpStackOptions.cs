@@ -1,0 +1,26 @@
+using Reactive.Tcp.Tcp;
+using Reactive.Tcp.Wire;
+
+namespace Reactive.Tcp.Stack;
+
+/// <summary>How a <see cref="TcpStack"/> is set up.</summary>
+public sealed record TcpStackOptions
+{
+    /// <summary>This stack's IPv4 address; packets for other addresses are dropped.</summary>
+    public IPv4Address Address { get; init; }
+
+    /// <summary>TCP tunables for every connection of the stack.</summary>
+    public TcpConfig Tcp { get; init; } = TcpConfig.Default;
+
+    /// <summary>First ephemeral port for outgoing connections (IANA: 49152).</summary>
+    public ushort EphemeralPortFirst { get; init; } = 49152;
+
+    /// <summary>Last ephemeral port for outgoing connections.</summary>
+    public ushort EphemeralPortLast { get; init; } = 65535;
+
+    /// <summary>Answer ICMP echo requests.</summary>
+    public bool AnswerPing { get; init; } = true;
+
+    /// <summary>Seed for ephemeral port choice; null picks a random one.</summary>
+    public int? Seed { get; init; }
+}

@@ -1,0 +1,85 @@
+namespace Reactive.Tcp.Tcp;
+
+/// <summary>
+/// A fixed-capacity ring of bytes. The send buffer keeps unacknowledged and unsent data in one;
+/// the receive buffer keeps in-order undelivered data followed by out-of-order data written at its
+/// offset, so reassembly needs no per-segment allocation.
+/// </summary>
+internal sealed class ByteRing
+{
+    private readonly byte[] _buffer;
+    private int _head;
+
+    public ByteRing(int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
+        _buffer = new byte[capacity];
+    }
+
+    /// <summary>Total bytes the ring can hold.</summary>
+    public int Capacity => _buffer.Length;
+
+    /// <summary>Bytes held from the head (the committed, contiguous region).</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Room left after the committed region.</summary>
+    public int Free => _buffer.Length - Count;
+
+    /// <summary>Appends as much of <paramref name="data"/> as fits; returns how much was copied.</summary>
+    public int Append(ReadOnlySpan<byte> data)
+    {
+        int n = Math.Min(data.Length, Free);
+        WriteAt(Count, data[..n]);
+        Count += n;
+        return n;
+    }
+
+    /// <summary>Writes at <paramref name="offset"/> from the head without committing (reassembly).</summary>
+    public void WriteAt(int offset, ReadOnlySpan<byte> data)
+    {
+        if (offset < 0 || offset + data.Length > _buffer.Length) throw new ArgumentOutOfRangeException(nameof(offset));
+        int start = (_head + offset) % _buffer.Length;
+        int first = Math.Min(data.Length, _buffer.Length - start);
+        data[..first].CopyTo(_buffer.AsSpan(start));
+        data[first..].CopyTo(_buffer);
+    }
+
+    /// <summary>Marks <paramref name="count"/> more bytes after the committed region as held (written earlier by <see cref="WriteAt"/>).</summary>
+    public void Commit(int count)
+    {
+        if (count < 0 || Count + count > _buffer.Length) throw new ArgumentOutOfRangeException(nameof(count));
+        Count += count;
+    }
+
+    /// <summary>Copies <paramref name="destination"/>.Length bytes starting at <paramref name="offset"/> from the head.</summary>
+    public void CopyTo(int offset, Span<byte> destination)
+    {
+        if (offset < 0 || offset + destination.Length > _buffer.Length) throw new ArgumentOutOfRangeException(nameof(offset));
+        int start = (_head + offset) % _buffer.Length;
+        int first = Math.Min(destination.Length, _buffer.Length - start);
+        _buffer.AsSpan(start, first).CopyTo(destination);
+        _buffer.AsSpan(0, destination.Length - first).CopyTo(destination[first..]);
+    }
+
+    /// <summary>
+    /// The bytes at <paramref name="offset"/>: a slice of the ring when contiguous (valid until the
+    /// ring is next changed), otherwise a copy.
+    /// </summary>
+    public ReadOnlyMemory<byte> Peek(int offset, int count)
+    {
+        int start = (_head + offset) % _buffer.Length;
+        if (start + count <= _buffer.Length) return _buffer.AsMemory(start, count);
+        var copy = new byte[count];
+        CopyTo(offset, copy);
+        return copy;
+    }
+
+    /// <summary>Drops <paramref name="count"/> bytes from the head.</summary>
+    public void Discard(int count)
+    {
+        if (count < 0 || count > Count) throw new ArgumentOutOfRangeException(nameof(count));
+        _head = (_head + count) % _buffer.Length;
+        Count -= count;
+        if (Count == 0) _head = 0;
+    }
+}

@@ -1,0 +1,62 @@
+using Reactive.Tcp.Wire;
+
+namespace Reactive.Tcp.Tcp;
+
+/// <summary>
+/// The out-of-order byte ranges held beyond RCV.NXT, kept sorted and merged. Bounded: when full,
+/// a new disjoint range is refused (the data is dropped and the peer retransmits it).
+/// </summary>
+internal sealed class ReassemblyRanges
+{
+    private readonly List<SackBlock> _ranges = new(8);
+
+    public ReassemblyRanges(int maxRanges = 64) => MaxRanges = maxRanges;
+
+    /// <summary>Most disjoint ranges held at once.</summary>
+    public int MaxRanges { get; }
+
+    /// <summary>Number of disjoint ranges held.</summary>
+    public int Count => _ranges.Count;
+
+    /// <summary>The ranges, lowest first.</summary>
+    public IReadOnlyList<SackBlock> Ranges => _ranges;
+
+    /// <summary>Adds <c>[left, right)</c>, merging with neighbours; false when refused for lack of room.</summary>
+    public bool Add(SeqNum left, SeqNum right)
+    {
+        if (right <= left) return true;
+        int i = 0;
+        while (i < _ranges.Count && _ranges[i].Right < left) i++;
+        // i is the first range that could touch or follow [left, right).
+        int j = i;
+        while (j < _ranges.Count && _ranges[j].Left <= right)
+        {
+            left = SeqNum.Min(left, _ranges[j].Left);
+            right = SeqNum.Max(right, _ranges[j].Right);
+            j++;
+        }
+        if (j == i && _ranges.Count >= MaxRanges) return false;
+        _ranges.RemoveRange(i, j - i);
+        _ranges.Insert(i, new SackBlock(left, right));
+        return true;
+    }
+
+    /// <summary>
+    /// Removes the range that starts at or before <paramref name="rcvNxt"/> and returns its right
+    /// edge (the new RCV.NXT); returns <paramref name="rcvNxt"/> when there is none. Ranges wholly
+    /// below <paramref name="rcvNxt"/> are discarded.
+    /// </summary>
+    public SeqNum TakeContiguous(SeqNum rcvNxt)
+    {
+        var next = rcvNxt;
+        while (_ranges.Count > 0 && _ranges[0].Left <= next)
+        {
+            next = SeqNum.Max(next, _ranges[0].Right);
+            _ranges.RemoveAt(0);
+        }
+        return next;
+    }
+
+    /// <summary>Forgets every range.</summary>
+    public void Clear() => _ranges.Clear();
+}

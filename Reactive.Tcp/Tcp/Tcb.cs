@@ -1,0 +1,155 @@
+using Reactive.Tcp.Wire;
+
+namespace Reactive.Tcp.Tcp;
+
+/// <summary>
+/// The transmission control block: everything one connection remembers between events
+/// (RFC 9293 §3.3.1). Owned by exactly one step at a time; only <see cref="TcpStep"/> changes it.
+/// </summary>
+public sealed class Tcb
+{
+    /// <summary>Creates a block in <see cref="TcpState.Closed"/> (or <see cref="TcpState.Listen"/> for a listener's half-open child).</summary>
+    /// <param name="key">The 4-tuple.</param>
+    /// <param name="config">Tunables.</param>
+    /// <param name="iss">Initial send sequence number.</param>
+    /// <param name="state">Starting state: <see cref="TcpState.Closed"/> or <see cref="TcpState.Listen"/>.</param>
+    public Tcb(ConnectionKey key, TcpConfig config, SeqNum iss, TcpState state = TcpState.Closed)
+    {
+        Key = key;
+        Config = config;
+        Iss = iss;
+        State = state;
+        SndUna = SndNxt = SndMax = iss;
+        SendBufferStart = iss + 1;
+        SendBuffer = new ByteRing(config.SendBufferSize);
+        ReceiveBuffer = new ByteRing(config.ReceiveBufferSize);
+        Rtt = new RttEstimator(config);
+        PeerMss = config.DefaultPeerMss;
+        if (config.WindowScaling)
+            while ((config.ReceiveBufferSize >> OfferedRcvShift) > 65535 && OfferedRcvShift < 14) OfferedRcvShift++;
+    }
+
+    /// <summary>The 4-tuple.</summary>
+    public ConnectionKey Key { get; }
+    /// <summary>Tunables.</summary>
+    public TcpConfig Config { get; }
+    /// <summary>Current state.</summary>
+    public TcpState State { get; internal set; }
+    /// <summary>Why the connection failed, once it has.</summary>
+    public TcpError Error { get; internal set; }
+    /// <summary>Created by a listener for an arriving SYN (a RST in SYN-RECEIVED then ends it quietly).</summary>
+    public bool PassiveOpen { get; internal set; }
+
+    // --- send sequence space ---
+    /// <summary>Initial send sequence number.</summary>
+    public SeqNum Iss { get; }
+    /// <summary>Oldest unacknowledged sequence number.</summary>
+    public SeqNum SndUna { get; internal set; }
+    /// <summary>Next sequence number to send.</summary>
+    public SeqNum SndNxt { get; internal set; }
+    /// <summary>Highest sequence number sent so far (SND.NXT can fall back below it after a timeout).</summary>
+    public SeqNum SndMax { get; internal set; }
+    /// <summary>Peer's window in bytes, already scaled.</summary>
+    public long SndWnd { get; internal set; }
+    /// <summary>Largest window the peer has offered.</summary>
+    public long MaxSndWnd { get; internal set; }
+    /// <summary>Segment sequence number used for the last window update.</summary>
+    public SeqNum SndWl1 { get; internal set; }
+    /// <summary>Segment acknowledgment number used for the last window update.</summary>
+    public SeqNum SndWl2 { get; internal set; }
+    /// <summary>Shift applied to the peer's window field (0 unless both sides sent window scale).</summary>
+    public int SndWndShift { get; internal set; }
+    /// <summary>MSS the peer announced (536 when it announced none).</summary>
+    public int PeerMss { get; internal set; }
+    /// <summary>Largest payload we put in one segment.</summary>
+    public int EffectiveMss => Math.Max(1, Math.Min(PeerMss, Config.Mss));
+
+    /// <summary>Sequence number of the first byte in <see cref="SendBuffer"/>.</summary>
+    internal SeqNum SendBufferStart { get; set; }
+    /// <summary>Unacknowledged and unsent application data.</summary>
+    internal ByteRing SendBuffer { get; }
+    /// <summary>Sequence number just past the last byte queued by the application.</summary>
+    internal SeqNum SendDataEnd => SendBufferStart + SendBuffer.Count;
+    /// <summary>The application asked to close: a FIN follows the queued data.</summary>
+    public bool FinQueued { get; internal set; }
+    /// <summary>Our FIN has been sent at least once.</summary>
+    public bool FinSent { get; internal set; }
+    /// <summary>Our FIN's sequence number, once sent.</summary>
+    internal SeqNum FinSeq { get; set; }
+    /// <summary>Bytes of send buffer free for the application.</summary>
+    public int SendBufferFree => FinQueued ? 0 : SendBuffer.Free;
+
+    // --- receive sequence space ---
+    /// <summary>Initial receive sequence number.</summary>
+    public SeqNum Irs { get; internal set; }
+    /// <summary>Next sequence number expected.</summary>
+    public SeqNum RcvNxt { get; internal set; }
+    /// <summary>Highest right edge of the window we advertised; data beyond it is trimmed.</summary>
+    internal SeqNum RcvAdvertisedEdge { get; set; }
+    /// <summary>Shift we apply to our window field (0 unless both sides sent window scale).</summary>
+    public int RcvWndShift { get; internal set; }
+    /// <summary>The peer's SYN carried a window-scale option.</summary>
+    internal bool PeerOfferedWindowScale { get; set; }
+    /// <summary>Shift we offer in our SYN.</summary>
+    internal int OfferedRcvShift { get; }
+    /// <summary>In-order undelivered data, then out-of-order data at its offset.</summary>
+    internal ByteRing ReceiveBuffer { get; }
+    /// <summary>Out-of-order ranges held beyond RCV.NXT.</summary>
+    internal ReassemblyRanges OutOfOrder { get; } = new();
+    /// <summary>Sequence number of the peer's FIN once seen (possibly ahead of RCV.NXT).</summary>
+    internal SeqNum? PeerFinSeq { get; set; }
+    /// <summary>The peer's FIN has been taken in order.</summary>
+    public bool PeerFinReceived { get; internal set; }
+    /// <summary>The application has been told that no more data will arrive.</summary>
+    internal bool ReceiveCompletedSignalled { get; set; }
+    /// <summary>Bytes the application will still take.</summary>
+    internal long ReadCredit { get; set; }
+    /// <summary>Bytes received in order and not yet delivered.</summary>
+    public int ReceiveQueued => ReceiveBuffer.Count;
+    /// <summary>Window we last advertised (bytes).</summary>
+    internal long LastAdvertisedWindow { get; set; }
+
+    // --- retransmission and congestion ---
+    /// <summary>RTO estimator.</summary>
+    internal RttEstimator Rtt { get; }
+    /// <summary>Smoothed RTT (ticks); 0 before the first sample.</summary>
+    public long SmoothedRtt => Rtt.Srtt;
+    /// <summary>Current retransmission timeout (ticks).</summary>
+    public long RetransmissionTimeout => Rtt.Rto;
+    /// <summary>Sequence number whose acknowledgment ends the RTT measurement in progress.</summary>
+    internal SeqNum? RttSeq { get; set; }
+    /// <summary>When the timed segment was sent.</summary>
+    internal long RttStart { get; set; }
+    /// <summary>Consecutive timeouts of the oldest unacknowledged segment.</summary>
+    public int Retries { get; internal set; }
+    /// <summary>Congestion window (bytes); long.MaxValue when congestion control is off.</summary>
+    public long Cwnd { get; internal set; } = long.MaxValue;
+    /// <summary>Slow-start threshold (bytes).</summary>
+    public long Ssthresh { get; internal set; } = long.MaxValue;
+    /// <summary>Duplicate ACKs in a row.</summary>
+    internal int DupAcks { get; set; }
+    /// <summary>In fast recovery until SND.UNA passes <see cref="Recover"/>.</summary>
+    internal bool InRecovery { get; set; }
+    /// <summary>NewReno's recovery point (RFC 6582).</summary>
+    internal SeqNum Recover { get; set; }
+
+    // --- timers (absolute ticks; long.MaxValue = not armed) ---
+    /// <summary>When the retransmission timer fires.</summary>
+    public long TransmitCheckAt { get; internal set; } = long.MaxValue;
+    /// <summary>When the next zero-window probe goes out.</summary>
+    public long PersistAt { get; internal set; } = long.MaxValue;
+    /// <summary>Backoff count of the persist timer.</summary>
+    internal int PersistBackoff { get; set; }
+    /// <summary>When TIME-WAIT ends.</summary>
+    public long TimeWaitAt { get; internal set; } = long.MaxValue;
+
+    /// <summary>The earliest armed deadline, or long.MaxValue.</summary>
+    public long NextDeadline => Math.Min(TransmitCheckAt, Math.Min(PersistAt, TimeWaitAt));
+
+    /// <summary>Data sent and not yet acknowledged (bytes of sequence space).</summary>
+    public int BytesInFlight => SndNxt - SndUna;
+
+    /// <summary>A one-line summary for traces.</summary>
+    public override string ToString() =>
+        $"{State} una={SndUna} nxt={SndNxt} wnd={SndWnd} rcv.nxt={RcvNxt} cwnd={(Cwnd == long.MaxValue ? "off" : Cwnd.ToString())}";
+}

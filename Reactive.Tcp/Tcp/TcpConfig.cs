@@ -1,0 +1,82 @@
+namespace Reactive.Tcp.Tcp;
+
+/// <summary>
+/// Every tunable of the TCP state machine in one record. <see cref="Default"/> follows current RFCs;
+/// <see cref="Minimart"/> reproduces the 2014 minimart netstack's constants.
+/// </summary>
+public sealed record TcpConfig
+{
+    /// <summary>Link MTU; the MSS advertised is <c>Mtu - 40</c>.</summary>
+    public int Mtu { get; init; } = 1500;
+
+    /// <summary>MSS advertised in our SYN; defaults to <c>Mtu - 40</c>.</summary>
+    public int Mss => MssOverride ?? Mtu - 40;
+
+    /// <summary>Fixed MSS to advertise instead of <c>Mtu - 40</c>.</summary>
+    public int? MssOverride { get; init; }
+
+    /// <summary>MSS assumed when the peer sends no MSS option (RFC 9293: 536).</summary>
+    public int DefaultPeerMss { get; init; } = 536;
+
+    /// <summary>Receive buffer in bytes: the most we advertise and hold, in order or not.</summary>
+    public int ReceiveBufferSize { get; init; } = 256 * 1024;
+
+    /// <summary>Send buffer in bytes: what the application may queue before <c>Send</c> waits.</summary>
+    public int SendBufferSize { get; init; } = 256 * 1024;
+
+    /// <summary>Negotiate window scaling (RFC 7323) so windows above 64 KiB can be advertised.</summary>
+    public bool WindowScaling { get; init; } = true;
+
+    /// <summary>Initial retransmission timeout (RFC 6298: 1 s).</summary>
+    public TimeSpan InitialRto { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Lower bound of the RTO (RFC 6298 says 1 s; Linux uses 200 ms).</summary>
+    public TimeSpan MinRto { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Upper bound of the RTO after backoff.</summary>
+    public TimeSpan MaxRto { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>When set, the RTO is this fixed period with no estimation or backoff (minimart's transmit-check).</summary>
+    public TimeSpan? FixedRto { get; init; }
+
+    /// <summary>Retransmissions of one segment before the connection ends with "timed out".</summary>
+    public int MaxRetransmissions { get; init; } = 8;
+
+    /// <summary>Retransmissions of a SYN before a connect fails with "timed out".</summary>
+    public int MaxSynRetransmissions { get; init; } = 5;
+
+    /// <summary>Maximum segment lifetime; TIME-WAIT lasts twice this.</summary>
+    public TimeSpan Msl { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>Fast retransmit after this many duplicate ACKs (RFC 5681); 0 disables it.</summary>
+    public int DupAckThreshold { get; init; } = 3;
+
+    /// <summary>Initial congestion window in segments (RFC 6928: 10); 0 disables congestion control.</summary>
+    public int InitialCongestionWindowSegments { get; init; } = 10;
+
+    /// <summary>Initial sequence number chooser; null uses a keyed clock-driven generator.</summary>
+    public Func<Wire.ConnectionKey, long, uint>? IsnGenerator { get; init; }
+
+    /// <summary>Time an accepted connection may wait for the application to take it before it is reset (minimart's relay peer wait).</summary>
+    public TimeSpan AcceptTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>RFC-following defaults.</summary>
+    public static TcpConfig Default { get; } = new();
+
+    /// <summary>
+    /// The minimart netstack's constants: MSS 536, a transmit-check every 2000 ms with no backoff,
+    /// 2MSL of 240 s, a 65535-byte receive buffer, no window scaling, no congestion control.
+    /// </summary>
+    public static TcpConfig Minimart { get; } = new()
+    {
+        MssOverride = 536,
+        FixedRto = TimeSpan.FromMilliseconds(2000),
+        InitialRto = TimeSpan.FromMilliseconds(2000),
+        Msl = TimeSpan.FromSeconds(120),
+        ReceiveBufferSize = 65535,
+        SendBufferSize = 65535,
+        WindowScaling = false,
+        DupAckThreshold = 0,
+        InitialCongestionWindowSegments = 0,
+    };
+}

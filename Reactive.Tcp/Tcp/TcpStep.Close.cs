@@ -1,0 +1,87 @@
+using Reactive.Tcp.Wire;
+
+namespace Reactive.Tcp.Tcp;
+
+public static partial class TcpStep
+{
+    /// <summary>Graceful close: a FIN follows the data already queued.</summary>
+    private static void OnClose(Tcb tcb, long now, TcpEffects fx)
+    {
+        switch (tcb.State)
+        {
+            case TcpState.Closed:
+            case TcpState.Listen:
+            case TcpState.SynSent:
+                CloseConnection(tcb, TcpError.None, fx);
+                break;
+            case TcpState.SynReceived:
+                tcb.FinQueued = true; // Sent once the handshake completes.
+                break;
+            case TcpState.Established:
+                tcb.FinQueued = true;
+                SetState(tcb, TcpState.FinWait1, fx);
+                break;
+            case TcpState.CloseWait:
+                tcb.FinQueued = true;
+                SetState(tcb, TcpState.LastAck, fx);
+                break;
+        }
+    }
+
+    /// <summary>Abort: RST to the peer in synchronised states, everything dropped.</summary>
+    private static void OnAbort(Tcb tcb, TcpEffects fx)
+    {
+        if (tcb.State == TcpState.Closed) return;
+        if (tcb.State is TcpState.SynReceived || IsSynchronized(tcb.State) && tcb.State != TcpState.TimeWait)
+            SendReset(tcb, tcb.SndNxt, fx);
+        CloseConnection(tcb, tcb.State == TcpState.TimeWait ? TcpError.None : TcpError.Aborted, fx);
+    }
+
+    /// <summary>An acceptable RST with the exact sequence number.</summary>
+    private static void OnReset(Tcb tcb, TcpEffects fx)
+    {
+        var error = tcb.State switch
+        {
+            TcpState.SynReceived => tcb.PassiveOpen ? TcpError.None : TcpError.Refused,
+            TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2 or TcpState.CloseWait => TcpError.Reset,
+            _ => TcpError.None,
+        };
+        CloseConnection(tcb, error, fx);
+    }
+
+    /// <summary>TIME-WAIT: wait 2MSL for stray segments to die out.</summary>
+    private static void EnterTimeWait(Tcb tcb, long now, TcpEffects fx)
+    {
+        SetState(tcb, TcpState.TimeWait, fx);
+        tcb.TransmitCheckAt = long.MaxValue;
+        tcb.PersistAt = long.MaxValue;
+        tcb.TimeWaitAt = now + 2 * tcb.Config.Msl.Ticks;
+    }
+
+    /// <summary>A segment for no connection (RFC 9293 §3.10.7.1): answer with RST unless it is one.</summary>
+    private static void AnswerClosedPort(Tcb tcb, in TcpSegment seg, TcpEffects fx)
+    {
+        fx.Dropped = true;
+        if (!seg.Has(TcpFlags.Rst))
+        {
+            var reset = new TcpSegment
+            {
+                SourcePort = tcb.Key.LocalPort,
+                DestinationPort = tcb.Key.RemotePort,
+            };
+            if (seg.Has(TcpFlags.Ack))
+            {
+                reset.Seq = seg.Ack;
+                reset.Flags = TcpFlags.Rst;
+            }
+            else
+            {
+                reset.Seq = new SeqNum(0);
+                reset.Ack = seg.Seq + seg.SequenceLength;
+                reset.Flags = TcpFlags.Rst | TcpFlags.Ack;
+            }
+            fx.Send(reset);
+        }
+        CloseConnection(tcb, TcpError.None, fx);
+    }
+}

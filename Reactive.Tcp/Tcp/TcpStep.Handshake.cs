@@ -1,0 +1,149 @@
+using Reactive.Tcp.Wire;
+
+namespace Reactive.Tcp.Tcp;
+
+public static partial class TcpStep
+{
+    /// <summary>Active open: CLOSED → SYN-SENT.</summary>
+    private static void OnConnect(Tcb tcb, long now, TcpEffects fx)
+    {
+        if (tcb.State != TcpState.Closed) return;
+        SetState(tcb, TcpState.SynSent, fx);
+        tcb.SndUna = tcb.Iss;
+        tcb.SndNxt = tcb.SndMax = tcb.Iss + 1;
+        SendSyn(tcb, ack: false, fx);
+        tcb.RttSeq = tcb.SndNxt;
+        tcb.RttStart = now;
+        tcb.TransmitCheckAt = now + tcb.Rtt.Rto;
+    }
+
+    /// <summary>Sends our SYN (or SYN-ACK) with the options we offer.</summary>
+    private static void SendSyn(Tcb tcb, bool ack, TcpEffects fx)
+    {
+        var segment = Make(tcb, ack ? TcpFlags.Syn | TcpFlags.Ack : TcpFlags.Syn, tcb.Iss);
+        segment.Options.Mss = (ushort)Math.Min(tcb.Config.Mss, 65535);
+        // A SYN-ACK offers window scale only when the peer's SYN did (RFC 7323 §2.2).
+        if (tcb.Config.WindowScaling && (!ack || tcb.PeerOfferedWindowScale))
+        {
+            segment.Options.HasWindowScale = true;
+            segment.Options.WindowScale = (byte)tcb.OfferedRcvShift;
+        }
+        fx.Send(segment);
+    }
+
+    /// <summary>Takes the peer's SYN: its ISN, MSS and window scale.</summary>
+    private static void TakeSyn(Tcb tcb, in TcpSegment seg)
+    {
+        tcb.Irs = seg.Seq;
+        tcb.RcvNxt = seg.Seq + 1;
+        tcb.RcvAdvertisedEdge = tcb.RcvNxt;
+        tcb.PeerMss = seg.Options.Mss != 0 ? seg.Options.Mss : tcb.Config.DefaultPeerMss;
+        tcb.PeerOfferedWindowScale = seg.Options.HasWindowScale;
+        if (seg.Options.HasWindowScale && tcb.Config.WindowScaling)
+        {
+            tcb.SndWndShift = Math.Min((int)seg.Options.WindowScale, 14);
+            tcb.RcvWndShift = tcb.OfferedRcvShift;
+        }
+        else
+        {
+            tcb.SndWndShift = 0;
+            tcb.RcvWndShift = 0;
+        }
+        // The window in a SYN is never scaled (RFC 7323 §2.2).
+        tcb.SndWnd = seg.Window;
+        tcb.MaxSndWnd = Math.Max(tcb.MaxSndWnd, tcb.SndWnd);
+        tcb.SndWl1 = seg.Seq;
+    }
+
+    /// <summary>Congestion state at the moment the connection is established.</summary>
+    private static void StartCongestionControl(Tcb tcb)
+    {
+        if (tcb.Config.InitialCongestionWindowSegments <= 0) return;
+        tcb.Cwnd = (long)tcb.Config.InitialCongestionWindowSegments * tcb.EffectiveMss;
+        tcb.Ssthresh = long.MaxValue;
+    }
+
+    /// <summary>LISTEN: a SYN creates SYN-RECEIVED; anything else ends this would-be connection.</summary>
+    private static void OnSegmentInListen(Tcb tcb, in TcpSegment seg, long now, TcpEffects fx)
+    {
+        if (seg.Has(TcpFlags.Rst)) { fx.Dropped = true; CloseConnection(tcb, TcpError.None, fx); return; }
+        if (seg.Has(TcpFlags.Ack)) { SendReset(tcb, seg.Ack, fx); CloseConnection(tcb, TcpError.None, fx); return; }
+        if (!seg.Has(TcpFlags.Syn)) { fx.Dropped = true; CloseConnection(tcb, TcpError.None, fx); return; }
+
+        tcb.PassiveOpen = true;
+        TakeSyn(tcb, seg);
+        tcb.SndUna = tcb.Iss;
+        tcb.SndNxt = tcb.SndMax = tcb.Iss + 1;
+        SetState(tcb, TcpState.SynReceived, fx);
+        SendSyn(tcb, ack: true, fx);
+        tcb.RttSeq = tcb.SndNxt;
+        tcb.RttStart = now;
+        tcb.TransmitCheckAt = now + tcb.Rtt.Rto;
+    }
+
+    /// <summary>SYN-SENT (RFC 9293 §3.10.7.3).</summary>
+    private static void OnSegmentInSynSent(Tcb tcb, in TcpSegment seg, long now, TcpEffects fx)
+    {
+        bool hasAck = seg.Has(TcpFlags.Ack);
+        if (hasAck && (seg.Ack <= tcb.Iss || seg.Ack > tcb.SndMax))
+        {
+            if (!seg.Has(TcpFlags.Rst)) SendReset(tcb, seg.Ack, fx);
+            fx.Dropped = true;
+            return;
+        }
+        if (seg.Has(TcpFlags.Rst))
+        {
+            if (hasAck) CloseConnection(tcb, TcpError.Refused, fx);
+            else fx.Dropped = true;
+            return;
+        }
+        if (!seg.Has(TcpFlags.Syn)) { fx.Dropped = true; return; }
+
+        TakeSyn(tcb, seg);
+        if (hasAck)
+        {
+            AcknowledgeSyn(tcb, seg, now);
+            SetState(tcb, TcpState.Established, fx);
+            SendAck(tcb, fx);
+        }
+        else
+        {
+            // Simultaneous open: both SYNs crossed. Answer with SYN-ACK and wait for its ACK.
+            SetState(tcb, TcpState.SynReceived, fx);
+            SendSyn(tcb, ack: true, fx);
+            tcb.TransmitCheckAt = now + tcb.Rtt.Rto;
+        }
+    }
+
+    /// <summary>Our SYN is acknowledged: the send side starts after it.</summary>
+    private static void AcknowledgeSyn(Tcb tcb, in TcpSegment seg, long now)
+    {
+        tcb.SndUna = seg.Ack;
+        if (tcb.SndNxt < tcb.SndUna) tcb.SndNxt = tcb.SndUna;
+        tcb.SndWl2 = seg.Ack;
+        if (tcb.RttSeq is { } timed && seg.Ack >= timed && tcb.Retries == 0) tcb.Rtt.Sample(now - tcb.RttStart);
+        tcb.RttSeq = null;
+        tcb.Retries = 0;
+        tcb.Rtt.ResetBackoff();
+        tcb.TransmitCheckAt = long.MaxValue;
+        StartCongestionControl(tcb);
+    }
+
+    /// <summary>SYN-RECEIVED: the ACK of our SYN completes the handshake.</summary>
+    private static bool CompleteHandshake(Tcb tcb, in TcpSegment seg, long now, TcpEffects fx)
+    {
+        if (!(seg.Ack > tcb.SndUna && seg.Ack <= tcb.SndMax))
+        {
+            SendReset(tcb, seg.Ack, fx);
+            fx.Dropped = true;
+            return false;
+        }
+        AcknowledgeSyn(tcb, seg, now);
+        tcb.SndWnd = (long)seg.Window << tcb.SndWndShift;
+        tcb.MaxSndWnd = Math.Max(tcb.MaxSndWnd, tcb.SndWnd);
+        tcb.SndWl1 = seg.Seq;
+        SetState(tcb, tcb.FinQueued ? TcpState.FinWait1 : TcpState.Established, fx);
+        fx.Connected = true;
+        return true;
+    }
+}

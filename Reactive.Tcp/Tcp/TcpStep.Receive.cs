@@ -1,0 +1,166 @@
+using Reactive.Tcp.Wire;
+
+namespace Reactive.Tcp.Tcp;
+
+public static partial class TcpStep
+{
+    /// <summary>A segment arrived (RFC 9293 §3.10.7). Returns true when an ACK must go out now.</summary>
+    private static bool OnSegment(Tcb tcb, in TcpSegment seg, long now, TcpEffects fx)
+    {
+        switch (tcb.State)
+        {
+            case TcpState.Closed:
+                AnswerClosedPort(tcb, seg, fx);
+                return false;
+            case TcpState.Listen:
+                OnSegmentInListen(tcb, seg, now, fx);
+                return false;
+            case TcpState.SynSent:
+                OnSegmentInSynSent(tcb, seg, now, fx);
+                return false;
+        }
+
+        // A retransmitted SYN (our SYN-ACK was lost), or in a simultaneous open the peer's
+        // SYN-ACK: both repeat the peer's ISN, which sits just below RCV.NXT.
+        if (tcb.State == TcpState.SynReceived && seg.Has(TcpFlags.Syn) && !seg.Has(TcpFlags.Rst) && seg.Seq == tcb.Irs)
+        {
+            if (!seg.Has(TcpFlags.Ack)) { SendSyn(tcb, ack: true, fx); return false; }
+            if (!CompleteHandshake(tcb, seg, now, fx)) return false;
+            return true;
+        }
+
+        // First: is the segment in the receive window?
+        int payloadLength = seg.Payload.Length;
+        int segLen = seg.SequenceLength;
+        long window = Math.Max(0, tcb.RcvAdvertisedEdge - tcb.RcvNxt);
+        if (!IsAcceptable(seg.Seq, segLen, tcb.RcvNxt, window))
+        {
+            if (seg.Has(TcpFlags.Rst)) { fx.Dropped = true; return false; }
+            if (tcb.State == TcpState.TimeWait && seg.Has(TcpFlags.Fin))
+                tcb.TimeWaitAt = now + 2 * tcb.Config.Msl.Ticks; // The peer lost our last ACK: stay the full 2MSL again.
+            fx.Dropped = true;
+            SendAck(tcb, fx);
+            return false;
+        }
+
+        // Second: RST (RFC 5961 §3.2): only an exact match resets; in-window earns a challenge ACK.
+        if (seg.Has(TcpFlags.Rst))
+        {
+            if (seg.Seq != tcb.RcvNxt) { SendAck(tcb, fx); fx.Dropped = true; return false; }
+            OnReset(tcb, fx);
+            return false;
+        }
+
+        // Fourth: a SYN in a synchronised state is answered with a challenge ACK (RFC 5961 §4.2).
+        if (seg.Has(TcpFlags.Syn)) { SendAck(tcb, fx); fx.Dropped = true; return false; }
+
+        // Fifth: the ACK field.
+        if (!seg.Has(TcpFlags.Ack)) { fx.Dropped = true; return false; }
+        if (tcb.State == TcpState.SynReceived && !CompleteHandshake(tcb, seg, now, fx)) return false;
+        if (!OnAck(tcb, seg, now, fx)) return false;
+        if (tcb.State == TcpState.Closed) return false;
+
+        // Seventh: segment text, trimmed to what the window allows.
+        bool ackNow = false;
+        int skip = tcb.RcvNxt - seg.Seq; // bytes already received (SYN never reaches here)
+        if (skip < 0) skip = 0;
+        var windowEnd = tcb.RcvAdvertisedEdge;
+        int room = Math.Max(0, windowEnd - (seg.Seq + skip));
+        int take = Math.Max(0, Math.Min(payloadLength - skip, room));
+        bool finFits = seg.Has(TcpFlags.Fin) && take == payloadLength - skip;
+        if (payloadLength > 0)
+        {
+            if (tcb.State is TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2)
+            {
+                if (take > 0) Receive(tcb, seg.Seq + skip, seg.Payload.Span.Slice(skip, take));
+            }
+            ackNow = true;
+        }
+
+        // Eighth: FIN, which may arrive ahead of missing data and wait for it.
+        if (finFits && tcb.PeerFinSeq is null && !tcb.PeerFinReceived)
+            tcb.PeerFinSeq = seg.Seq + payloadLength;
+        if (seg.Has(TcpFlags.Fin)) ackNow = true;
+        TakeFinIfInOrder(tcb, now, fx);
+        return ackNow;
+    }
+
+    /// <summary>The four cases of RFC 9293 §3.10.7.4's acceptability test.</summary>
+    private static bool IsAcceptable(SeqNum seq, int segLen, SeqNum rcvNxt, long window)
+    {
+        if (segLen == 0)
+            return window == 0 ? seq == rcvNxt : seq >= rcvNxt && (seq - rcvNxt) < window;
+        if (window == 0)
+            return seq == rcvNxt; // Special allowance: take its ACK and RST; its data is trimmed away.
+        return (seq >= rcvNxt && (seq - rcvNxt) < window)
+            || ((seq + (segLen - 1)) >= rcvNxt && ((seq + (segLen - 1)) - rcvNxt) < window);
+    }
+
+    /// <summary>Stores in-window data: in order it extends RCV.NXT (and pulls in held data); ahead, it is held.</summary>
+    private static void Receive(Tcb tcb, SeqNum seq, ReadOnlySpan<byte> data)
+    {
+        int offset = seq - tcb.RcvNxt;
+        var ring = tcb.ReceiveBuffer;
+        if (offset > 0)
+        {
+            if (!tcb.OutOfOrder.Add(seq, seq + data.Length)) return; // No room to track it: the peer will resend.
+            ring.WriteAt(ring.Count + offset, data);
+            return;
+        }
+        ring.WriteAt(ring.Count, data);
+        var next = tcb.OutOfOrder.TakeContiguous(tcb.RcvNxt + data.Length);
+        ring.Commit(next - tcb.RcvNxt);
+        tcb.RcvNxt = next;
+    }
+
+    /// <summary>Consumes the peer's FIN once every byte before it has arrived.</summary>
+    private static void TakeFinIfInOrder(Tcb tcb, long now, TcpEffects fx)
+    {
+        if (tcb.PeerFinReceived || tcb.PeerFinSeq is not { } finSeq || finSeq != tcb.RcvNxt) return;
+        tcb.PeerFinReceived = true;
+        tcb.RcvNxt = tcb.RcvNxt + 1;
+        switch (tcb.State)
+        {
+            case TcpState.SynReceived:
+            case TcpState.Established:
+                SetState(tcb, TcpState.CloseWait, fx);
+                break;
+            case TcpState.FinWait1:
+                if (OurFinAcked(tcb)) EnterTimeWait(tcb, now, fx);
+                else SetState(tcb, TcpState.Closing, fx);
+                break;
+            case TcpState.FinWait2:
+                EnterTimeWait(tcb, now, fx);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Hands in-order data to the application as far as its read credit goes, and says whether the
+    /// window has opened enough to be worth announcing (receiver-side SWS avoidance).
+    /// </summary>
+    private static bool DeliverReadable(Tcb tcb, TcpEffects fx)
+    {
+        var ring = tcb.ReceiveBuffer;
+        bool delivered = false;
+        while (ring.Count > 0 && tcb.ReadCredit > 0)
+        {
+            int n = (int)Math.Min(ring.Count, Math.Min(tcb.ReadCredit, 64 * 1024));
+            var copy = new byte[n];
+            ring.CopyTo(0, copy);
+            ring.Discard(n);
+            if (tcb.ReadCredit != long.MaxValue) tcb.ReadCredit -= n;
+            fx.DeliverData(copy);
+            delivered = true;
+        }
+        if (tcb.PeerFinReceived && ring.Count == 0 && !tcb.ReceiveCompletedSignalled)
+        {
+            tcb.ReceiveCompletedSignalled = true;
+            fx.ReceiveCompleted = true;
+        }
+        if (!delivered || tcb.PeerFinReceived || !IsSynchronized(tcb.State)) return false;
+        long free = ring.Capacity - ring.Count;
+        long threshold = Math.Min(ring.Capacity / 2, tcb.Config.Mss);
+        return free - tcb.LastAdvertisedWindow >= threshold;
+    }
+}

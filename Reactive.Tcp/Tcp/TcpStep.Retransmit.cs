@@ -1,0 +1,103 @@
+using Reactive.Tcp.Wire;
+
+namespace Reactive.Tcp.Tcp;
+
+public static partial class TcpStep
+{
+    /// <summary>Handles every deadline that is due at <paramref name="now"/>.</summary>
+    private static void OnTimer(Tcb tcb, long now, TcpEffects fx)
+    {
+        if (tcb.TimeWaitAt <= now && tcb.State == TcpState.TimeWait)
+        {
+            CloseConnection(tcb, TcpError.None, fx);
+            return;
+        }
+        if (tcb.TransmitCheckAt <= now) OnTransmitCheck(tcb, now, fx);
+        if (tcb.State != TcpState.Closed && tcb.PersistAt <= now) OnPersist(tcb, now, fx);
+    }
+
+    /// <summary>The retransmission timer expired (RFC 6298 §5.4–5.7).</summary>
+    private static void OnTransmitCheck(Tcb tcb, long now, TcpEffects fx)
+    {
+        tcb.TransmitCheckAt = long.MaxValue;
+        if (tcb.SndUna == tcb.SndMax) return; // Everything was acknowledged meanwhile.
+        if (tcb.State is TcpState.Established or TcpState.CloseWait && tcb.SndWnd == 0 && !tcb.FinSent)
+        {
+            // The peer closed its window: that is the persist timer's business, not a loss.
+            tcb.SndNxt = tcb.SndUna;
+            if (tcb.PersistAt == long.MaxValue) tcb.PersistAt = now + tcb.Rtt.Rto;
+            return;
+        }
+
+        int limit = tcb.State is TcpState.SynSent or TcpState.SynReceived
+            ? tcb.Config.MaxSynRetransmissions
+            : tcb.Config.MaxRetransmissions;
+        if (tcb.Retries >= limit)
+        {
+            if (IsSynchronized(tcb.State) || tcb.State == TcpState.SynReceived) SendReset(tcb, tcb.SndNxt, fx);
+            CloseConnection(tcb, TcpError.TimedOut, fx);
+            return;
+        }
+        tcb.Retries++;
+        tcb.Rtt.OnTimeout();
+        tcb.RttSeq = null; // Karn: no sample from anything sent before a retransmission.
+
+        if (tcb.State is TcpState.SynSent or TcpState.SynReceived && tcb.SndUna == tcb.Iss)
+        {
+            SendSyn(tcb, ack: tcb.State == TcpState.SynReceived, fx);
+            fx.Retransmissions++;
+            tcb.TransmitCheckAt = now + tcb.Rtt.Rto;
+            return;
+        }
+
+        if (tcb.Cwnd != long.MaxValue)
+        {
+            int mss = tcb.EffectiveMss;
+            tcb.Ssthresh = Math.Max(tcb.BytesInFlight / 2, 2L * mss);
+            tcb.Cwnd = mss;
+        }
+        tcb.InRecovery = false;
+        tcb.DupAcks = 0;
+        // Go back to the oldest unacknowledged byte; Output resends as the windows allow.
+        tcb.SndNxt = tcb.SndUna;
+        tcb.TransmitCheckAt = now + tcb.Rtt.Rto;
+        if (tcb.Cwnd == long.MaxValue)
+        {
+            // Without congestion control (the minimart preset) resend just the oldest segment.
+            RetransmitOldest(tcb, now, fx);
+            tcb.SndNxt = tcb.SndMax;
+        }
+    }
+
+    /// <summary>Resends the oldest unacknowledged segment (fast retransmit, partial ACK, or a preset without congestion control).</summary>
+    private static void RetransmitOldest(Tcb tcb, long now, TcpEffects fx)
+    {
+        int mss = tcb.EffectiveMss;
+        int dataLeft = Math.Max(0, tcb.SendDataEnd - tcb.SndUna);
+        int length = Math.Min(mss, dataLeft);
+        bool fin = tcb.FinSent && tcb.SndUna + length == tcb.FinSeq;
+        if (length == 0 && !fin) return;
+        var flags = TcpFlags.Ack | (fin ? TcpFlags.Fin : 0);
+        if (length > 0 && length == dataLeft) flags |= TcpFlags.Psh;
+        var segment = Make(tcb, flags, tcb.SndUna);
+        if (length > 0) segment.Payload = tcb.SendBuffer.Peek(tcb.SndUna - tcb.SendBufferStart, length);
+        tcb.RttSeq = null;
+        fx.Retransmissions++;
+        fx.Send(segment);
+        if (tcb.TransmitCheckAt == long.MaxValue) tcb.TransmitCheckAt = now + tcb.Rtt.Rto;
+    }
+
+    /// <summary>The persist timer: probe a zero window with a segment the peer must acknowledge.</summary>
+    private static void OnPersist(Tcb tcb, long now, TcpEffects fx)
+    {
+        tcb.PersistAt = long.MaxValue;
+        if (tcb.SndWnd > 0 || tcb.SendDataEnd <= tcb.SndNxt) { tcb.PersistBackoff = 0; return; }
+        // An already-acknowledged sequence number is outside the peer's window, so it answers
+        // with an ACK carrying its current window, and no data is put at risk.
+        fx.Send(Make(tcb, TcpFlags.Ack, tcb.SndUna - 1));
+        tcb.PersistBackoff = Math.Min(tcb.PersistBackoff + 1, 16);
+        long interval = tcb.Rtt.Rto;
+        for (int i = 0; i < tcb.PersistBackoff && interval < tcb.Config.MaxRto.Ticks; i++) interval *= 2;
+        tcb.PersistAt = now + Math.Min(interval, tcb.Config.MaxRto.Ticks);
+    }
+}

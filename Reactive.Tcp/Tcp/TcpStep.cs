@@ -1,0 +1,125 @@
+using Reactive.Tcp.Wire;
+
+namespace Reactive.Tcp.Tcp;
+
+/// <summary>
+/// The TCP state machine as one function: <c>(state, event, now) → (state, effects)</c>.
+/// It reads no clock (time arrives as <c>now</c>, in <see cref="TimeSpan"/> ticks), does no I/O and
+/// takes no locks; the same function is hosted by the live stack and by the marble runner. The
+/// <see cref="Tcb"/> is updated in place because a step owns it exclusively and copying it per
+/// segment would allocate; given the same block, event and time, a step always does the same.
+/// Split by concern across files: handshake, receive, send, acknowledgment/retransmission, reset,
+/// close.
+/// </summary>
+public static partial class TcpStep
+{
+    /// <summary>Applies one event to <paramref name="tcb"/> at time <paramref name="now"/>, writing what to do into <paramref name="effects"/>.</summary>
+    /// <param name="tcb">The connection's state; changed in place.</param>
+    /// <param name="ev">What happened.</param>
+    /// <param name="now">Current time in ticks.</param>
+    /// <param name="effects">Cleared, then filled with the step's effects.</param>
+    public static void Handle(Tcb tcb, in TcpEvent ev, long now, TcpEffects effects)
+    {
+        effects.Clear();
+        var before = tcb.State;
+        var wasClosed = before == TcpState.Closed && ev.Kind != TcpEventKind.Connect && ev.Kind != TcpEventKind.Segment;
+        int transmitMark;
+        bool ackNow = false;
+        switch (ev.Kind)
+        {
+            case TcpEventKind.Segment:
+                ackNow = OnSegment(tcb, ev.Segment, now, effects);
+                break;
+            case TcpEventKind.Connect:
+                OnConnect(tcb, now, effects);
+                break;
+            case TcpEventKind.Send:
+                effects.Accepted = OnSend(tcb, ev.Data);
+                break;
+            case TcpEventKind.Close:
+                OnClose(tcb, now, effects);
+                break;
+            case TcpEventKind.Abort:
+                OnAbort(tcb, effects);
+                break;
+            case TcpEventKind.ReadCredit:
+                tcb.ReadCredit = ev.Count <= 0 ? 0 : tcb.ReadCredit > long.MaxValue - ev.Count ? long.MaxValue : tcb.ReadCredit + ev.Count;
+                break;
+            case TcpEventKind.Timer:
+                OnTimer(tcb, now, effects);
+                break;
+        }
+
+        if (wasClosed && !effects.Closed)
+        {
+            // An event for a connection that no longer exists: nothing to do but say it is gone.
+            effects.Closed = true;
+            effects.Error = tcb.Error;
+        }
+
+        if (tcb.State != TcpState.Closed)
+        {
+            ackNow |= DeliverReadable(tcb, effects);
+            transmitMark = effects.Transmit.Count;
+            Output(tcb, now, effects);
+            if (ackNow && effects.Transmit.Count == transmitMark && IsSynchronized(tcb.State))
+                SendAck(tcb, effects);
+        }
+
+        if (tcb.State != before) effects.PreviousState = before;
+    }
+
+    /// <summary>True in the states where both sequence spaces are synchronised.</summary>
+    public static bool IsSynchronized(TcpState state) =>
+        state is TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2 or TcpState.CloseWait
+            or TcpState.Closing or TcpState.LastAck or TcpState.TimeWait;
+
+    private static void SetState(Tcb tcb, TcpState state, TcpEffects fx)
+    {
+        if (tcb.State == state) return;
+        tcb.State = state;
+        if (state == TcpState.Established) fx.Connected = true;
+    }
+
+    /// <summary>Ends the connection: CLOSED, timers disarmed, the host told why.</summary>
+    private static void CloseConnection(Tcb tcb, TcpError error, TcpEffects fx)
+    {
+        tcb.State = TcpState.Closed;
+        if (tcb.Error == TcpError.None) tcb.Error = error;
+        tcb.TransmitCheckAt = tcb.PersistAt = tcb.TimeWaitAt = long.MaxValue;
+        fx.Closed = true;
+        fx.Error = tcb.Error;
+    }
+
+    /// <summary>A segment of ours with the window and (if set) ACK fields filled in.</summary>
+    private static TcpSegment Make(Tcb tcb, TcpFlags flags, SeqNum seq)
+    {
+        var segment = new TcpSegment
+        {
+            SourcePort = tcb.Key.LocalPort,
+            DestinationPort = tcb.Key.RemotePort,
+            Seq = seq,
+            Flags = flags,
+        };
+        if ((flags & TcpFlags.Ack) != 0) segment.Ack = tcb.RcvNxt;
+        if ((flags & TcpFlags.Rst) == 0) segment.Window = AdvertiseWindow(tcb, (flags & TcpFlags.Syn) != 0);
+        return segment;
+    }
+
+    /// <summary>The window field to send, remembering the right edge it promises.</summary>
+    private static ushort AdvertiseWindow(Tcb tcb, bool syn)
+    {
+        long free = tcb.ReceiveBuffer.Capacity - tcb.ReceiveBuffer.Count;
+        int shift = syn ? 0 : tcb.RcvWndShift;
+        long field = Math.Min(free >> shift, 65535);
+        long window = field << shift;
+        var edge = tcb.RcvNxt + (int)window;
+        if (edge > tcb.RcvAdvertisedEdge) tcb.RcvAdvertisedEdge = edge;
+        tcb.LastAdvertisedWindow = window;
+        return (ushort)field;
+    }
+
+    private static void SendAck(Tcb tcb, TcpEffects fx) => fx.Send(Make(tcb, TcpFlags.Ack, tcb.SndNxt));
+
+    private static void SendReset(Tcb tcb, SeqNum seq, TcpEffects fx) => fx.Send(Make(tcb, TcpFlags.Rst, seq));
+}

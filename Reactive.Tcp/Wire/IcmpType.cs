@@ -1,0 +1,10 @@
+namespace Reactive.Tcp.Wire;
+
+/// <summary>ICMP message types the stack handles (RFC 792).</summary>
+public enum IcmpType : byte
+{
+    /// <summary>Echo reply ("pong").</summary>
+    EchoReply = 0,
+    /// <summary>Echo request ("ping").</summary>
+    EchoRequest = 8,
+}

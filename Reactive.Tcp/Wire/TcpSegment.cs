@@ -1,0 +1,65 @@
+using System.Text;
+
+namespace Reactive.Tcp.Wire;
+
+/// <summary>
+/// A TCP segment as the state machine sees it: header fields, options and a payload slice.
+/// The payload is only valid for as long as the buffer it slices (an inbound frame is valid during
+/// the call that delivers it; copy what must outlive it).
+/// </summary>
+public struct TcpSegment
+{
+    /// <summary>Source port.</summary>
+    public ushort SourcePort;
+    /// <summary>Destination port.</summary>
+    public ushort DestinationPort;
+    /// <summary>Sequence number of the first octet (or of the SYN).</summary>
+    public SeqNum Seq;
+    /// <summary>Acknowledgment number (significant when <see cref="TcpFlags.Ack"/> is set).</summary>
+    public SeqNum Ack;
+    /// <summary>Flag bits.</summary>
+    public TcpFlags Flags;
+    /// <summary>Raw (unscaled) window field.</summary>
+    public ushort Window;
+    /// <summary>Urgent pointer.</summary>
+    public ushort UrgentPointer;
+    /// <summary>Options.</summary>
+    public TcpOptions Options;
+    /// <summary>Payload bytes.</summary>
+    public ReadOnlyMemory<byte> Payload;
+
+    /// <summary>True when every flag in <paramref name="flags"/> is set.</summary>
+    public readonly bool Has(TcpFlags flags) => (Flags & flags) == flags;
+
+    /// <summary>Sequence space the segment occupies: payload plus one each for SYN and FIN.</summary>
+    public readonly int SequenceLength =>
+        Payload.Length + ((Flags & TcpFlags.Syn) != 0 ? 1 : 0) + ((Flags & TcpFlags.Fin) != 0 ? 1 : 0);
+
+    /// <summary>The flags in tcpdump's bracket notation, e.g. <c>[S.]</c>.</summary>
+    public static string FormatFlags(TcpFlags flags)
+    {
+        var sb = new StringBuilder("[");
+        if ((flags & TcpFlags.Syn) != 0) sb.Append('S');
+        if ((flags & TcpFlags.Fin) != 0) sb.Append('F');
+        if ((flags & TcpFlags.Rst) != 0) sb.Append('R');
+        if ((flags & TcpFlags.Psh) != 0) sb.Append('P');
+        if ((flags & TcpFlags.Urg) != 0) sb.Append('U');
+        if ((flags & TcpFlags.Ece) != 0) sb.Append('E');
+        if ((flags & TcpFlags.Cwr) != 0) sb.Append('W');
+        if ((flags & TcpFlags.Ack) != 0) sb.Append('.');
+        if (sb.Length == 1) sb.Append("none");
+        return sb.Append(']').ToString();
+    }
+
+    /// <summary>tcpdump-like text: <c>[S.] seq 1000 ack 5001 win 65535 &lt;mss 1460&gt; len 0</c>.</summary>
+    public override readonly string ToString()
+    {
+        var sb = new StringBuilder(FormatFlags(Flags));
+        sb.Append(" seq ").Append(Seq);
+        if ((Flags & TcpFlags.Ack) != 0) sb.Append(" ack ").Append(Ack);
+        sb.Append(" win ").Append(Window);
+        if (!Options.IsEmpty) sb.Append(" <").Append(Options.ToString()).Append('>');
+        if (Payload.Length > 0) sb.Append(" len ").Append(Payload.Length);
+        return sb.ToString();
+    }
+}
