@@ -1,0 +1,80 @@
+using Reactive.Tcp.Tcp;
+using Reactive.Tcp.Wire;
+using Xunit;
+
+namespace Reactive.Tcp.Tests.Tcp;
+
+public class BufferTests
+{
+    [Fact]
+    public void SeqNum_compares_across_wrap_around()
+    {
+        var high = new SeqNum(uint.MaxValue - 5);
+        var low = high + 10;
+        Assert.Equal(4u, low.Value);
+        Assert.True(low > high);
+        Assert.True(high < low);
+        Assert.Equal(10, low - high);
+        Assert.True(new SeqNum(1).InRange(high, low));
+    }
+
+    [Fact]
+    public void ByteRing_wraps_and_peeks_across_the_seam()
+    {
+        var ring = new ByteRing(8);
+        Assert.Equal(6, ring.Append(new byte[] { 1, 2, 3, 4, 5, 6 }));
+        ring.Discard(5);
+        Assert.Equal(7, ring.Append(new byte[] { 7, 8, 9, 10, 11, 12, 13, 99 }));
+        Assert.Equal(8, ring.Count);
+        Assert.Equal(new byte[] { 6, 7, 8, 9, 10, 11, 12, 13 }, ring.Peek(0, 8).ToArray());
+        Assert.Equal(0, ring.Free);
+    }
+
+    [Fact]
+    public void Reassembly_ranges_merge_and_release_the_contiguous_prefix()
+    {
+        var ranges = new ReassemblyRanges(maxRanges: 2);
+        var b = new SeqNum(100);
+        Assert.True(ranges.Add(b + 10, b + 20));
+        Assert.True(ranges.Add(b + 30, b + 40));
+        Assert.False(ranges.Add(b + 50, b + 60)); // bounded
+        Assert.True(ranges.Add(b + 20, b + 30));  // bridges the two
+        Assert.Equal(1, ranges.Count);
+        Assert.Equal(b, ranges.TakeContiguous(b));
+        Assert.Equal(b + 40, ranges.TakeContiguous(b + 10));
+        Assert.Equal(0, ranges.Count);
+    }
+
+    [Fact]
+    public void Rtt_estimator_follows_rfc6298()
+    {
+        var est = new RttEstimator(TcpConfig.Default with { MinRto = TimeSpan.FromMilliseconds(1) });
+        Assert.Equal(TimeSpan.FromSeconds(1).Ticks, est.Rto);
+        est.Sample(TimeSpan.FromMilliseconds(100).Ticks);
+        Assert.Equal(TimeSpan.FromMilliseconds(100).Ticks, est.Srtt);
+        Assert.Equal(TimeSpan.FromMilliseconds(50).Ticks, est.RttVar);
+        Assert.Equal(TimeSpan.FromMilliseconds(300).Ticks, est.Rto);
+        est.Sample(TimeSpan.FromMilliseconds(200).Ticks);
+        // RTTVAR = 3/4·50 + 1/4·|100−200| = 62.5 ms; SRTT = 7/8·100 + 1/8·200 = 112.5 ms.
+        Assert.Equal(TimeSpan.FromMilliseconds(62.5).Ticks, est.RttVar);
+        Assert.Equal(TimeSpan.FromMilliseconds(112.5).Ticks, est.Srtt);
+        est.OnTimeout();
+        est.OnTimeout();
+        Assert.Equal(4 * TimeSpan.FromMilliseconds(362.5).Ticks, est.Rto);
+        est.ResetBackoff();
+        Assert.Equal(TimeSpan.FromMilliseconds(362.5).Ticks, est.Rto);
+    }
+
+    [Fact]
+    public void Minimart_preset_keeps_a_fixed_two_second_transmit_check()
+    {
+        var est = new RttEstimator(TcpConfig.Minimart);
+        est.Sample(TimeSpan.FromMilliseconds(5).Ticks);
+        est.OnTimeout();
+        est.OnTimeout();
+        Assert.Equal(TimeSpan.FromSeconds(2).Ticks, est.Rto);
+        Assert.Equal(536, TcpConfig.Minimart.Mss);
+        Assert.Equal(65535, TcpConfig.Minimart.ReceiveBufferSize);
+        Assert.Equal(TimeSpan.FromSeconds(240), 2 * TcpConfig.Minimart.Msl);
+    }
+}
