@@ -161,3 +161,28 @@ public class StackApiTests
         Assert.Equal(0, h.Server.ConnectionCount);
     }
 }
+
+public class UdpTests
+{
+    [Fact]
+    public void Udp_datagrams_cross_the_wire_and_unbound_ports_count_drops()
+    {
+        using var h = new TwoStackHarness();
+        var got = new List<UdpMessage>();
+        using var bound = h.Server.ReceiveUdp(6667).Subscribe(m =>
+        {
+            got.Add(m);
+            h.Server.SendUdp(m.Reply(System.Text.Encoding.ASCII.GetBytes("You said: " + System.Text.Encoding.ASCII.GetString(m.Data.Span))));
+        });
+        var replies = new List<string>();
+        using var clientBound = h.Client.ReceiveUdp(5000).Subscribe(m => replies.Add(System.Text.Encoding.ASCII.GetString(m.Data.Span)));
+        h.Client.SendUdp(new UdpMessage(TwoStackHarness.ServerAddress, 6667, 5000, "hi"u8.ToArray()));
+        h.Client.SendUdp(new UdpMessage(TwoStackHarness.ServerAddress, 6668, 5000, "nobody"u8.ToArray()));
+        h.Scheduler.AdvanceBy(TimeSpan.FromMilliseconds(10).Ticks);
+        var m = Assert.Single(got);
+        Assert.Equal(TwoStackHarness.ClientAddress, m.RemoteAddress);
+        Assert.Equal(5000, m.RemotePort);
+        Assert.Equal(new[] { "You said: hi" }, replies);
+        Assert.Equal(1, h.Server.Drops[DropReason.NoConnection]);
+    }
+}

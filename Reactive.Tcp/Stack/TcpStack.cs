@@ -24,6 +24,7 @@ public sealed class TcpStack : IDisposable
     private readonly object _gate = new();
     private readonly Dictionary<ConnectionKey, ConnectionHost> _hosts = new();
     private readonly Dictionary<ushort, IObserver<TcpConnection>> _listeners = new();
+    private readonly Dictionary<ushort, IObserver<UdpMessage>> _udpBindings = new();
     private readonly IsnGenerator _isn = new();
     private readonly IDisposable _pipeline;
     private bool _disposed;
@@ -127,6 +128,38 @@ public sealed class TcpStack : IDisposable
         });
     });
 
+    /// <summary>
+    /// Receives UDP datagrams sent to <paramref name="port"/>. Cold: subscribing binds the port,
+    /// disposing unbinds it. Datagrams to an unbound port are dropped and counted.
+    /// </summary>
+    public IObservable<UdpMessage> ReceiveUdp(ushort port) => Observable.Create<UdpMessage>(observer =>
+    {
+        lock (_gate)
+        {
+            if (port == 0 || !_udpBindings.TryAdd(port, observer))
+            {
+                observer.OnError(new InvalidOperationException($"UDP port {port} is already bound."));
+                return Disposable.Empty;
+            }
+        }
+        return Disposable.Create(() =>
+        {
+            lock (_gate)
+            {
+                if (_udpBindings.TryGetValue(port, out var current) && current == observer) _udpBindings.Remove(port);
+            }
+        });
+    });
+
+    /// <summary>Sends one UDP datagram from <see cref="UdpMessage.LocalPort"/> to the remote endpoint.</summary>
+    /// <exception cref="ArgumentException">The datagram does not fit the link's MTU (no fragmentation here).</exception>
+    public void SendUdp(UdpMessage message)
+    {
+        if (PacketBuilder.GetUdpPacketLength(message.Data.Length) > _link.Mtu)
+            throw new ArgumentException($"A {message.Data.Length}-byte datagram does not fit the link MTU of {_link.Mtu}.", nameof(message));
+        _link.Send(PacketBuilder.BuildUdp(Address, message.RemoteAddress, message.LocalPort, message.RemotePort, message.Data.Span));
+    }
+
     /// <summary>Opens a connection (see <see cref="Connect(IPv4Address, ushort)"/>).</summary>
     public IObservable<TcpConnection> Connect(string address, ushort port) => Connect(IPv4Address.Parse(address), port);
 
@@ -219,6 +252,12 @@ public sealed class TcpStack : IDisposable
                     }
                     Counters.SegmentIn();
                     return StackEvent.Segment(packet.TcpConnectionKey, packet.Tcp);
+                case PacketKind.Udp:
+                    if (_udpBindings.TryGetValue(packet.Udp.DestinationPort, out var binding))
+                        binding.OnNext(new UdpMessage(packet.Ip.Source, packet.Udp.SourcePort, packet.Udp.DestinationPort, packet.Udp.Payload.ToArray()));
+                    else
+                        Drops.Increment(DropReason.NoConnection);
+                    return StackEvent.Handled;
                 case PacketKind.IcmpEcho when packet.Icmp.Type == IcmpType.EchoRequest && Options.AnswerPing:
                     _link.Send(PacketBuilder.BuildIcmpEchoReply(Address, packet.Ip.Source, packet.Icmp.Identifier, packet.Icmp.SequenceNumber, packet.Icmp.Data.Span));
                     Counters.EchoReply();
