@@ -110,7 +110,11 @@ internal sealed class ConnectionHost
             _stack.Drops.Increment(fx.PreviousState is null && tcb.State == TcpState.Closed && Connection is null && !Active ? DropReason.NoConnection : DropReason.Unacceptable);
 
         if (_stepWasPump && _sends.Count > 0) AdvanceSend(fx.Accepted, tcb);
-        if (fx.PreviousState is not null) Connection?.PublishState(tcb.State);
+        if (fx.PreviousState is not null)
+        {
+            Connection?.PublishState(tcb.State);
+            if (tcb.State is not (TcpState.Closed or TcpState.Listen)) _stack.Connections.AddOrUpdate(Key, ConnectionInfo.From(tcb));
+        }
         if (fx.Connected) OnConnected(tcb);
         for (int i = 0; i < fx.Deliver.Count; i++) _reader?.OnNext(fx.Deliver[i]);
         if (fx.ReceiveCompleted)
@@ -195,6 +199,7 @@ internal sealed class ConnectionHost
         _wake?.Dispose();
         _wake = null;
         _stack.Forget(this);
+        _stack.Connections.Remove(Key);
         if (Active || Tcb?.PassiveOpen == true) _stack.Ports.Release(Key.LocalPort);
 
         var exception = error == TcpError.None ? null : new TcpException(error);

@@ -4,6 +4,7 @@ using System.Reactive.Disposables;
 using System.Reactive.Linq;
 using System.Reactive.Subjects;
 using Reactive.Tcp.Api;
+using Reactive.Tcp.Collections;
 using Reactive.Tcp.Links;
 using Reactive.Tcp.Tcp;
 using Reactive.Tcp.Wire;
@@ -61,6 +62,15 @@ public sealed class TcpStack : IDisposable
     /// <summary>What the stack has done.</summary>
     public StackCounters Counters { get; } = new();
 
+    /// <summary>
+    /// The live connection table: <c>Connections.Connect()</c> yields every connection as an Add,
+    /// then an Update on each state change and a Remove when it is CLOSED.
+    /// </summary>
+    public ObservableCache<ConnectionInfo, ConnectionKey> Connections { get; } = new();
+
+    /// <summary>The ports being listened on, as a change-set table.</summary>
+    public ObservableCache<ushort, ushort> Listeners { get; } = new();
+
     /// <summary>Local port bookkeeping.</summary>
     public PortAllocator Ports { get; }
 
@@ -88,6 +98,7 @@ public sealed class TcpStack : IDisposable
                 return Disposable.Empty;
             }
             _listeners[port] = observer;
+            Listeners.AddOrUpdate(port, port);
         }
         return Disposable.Create(() =>
         {
@@ -97,6 +108,7 @@ public sealed class TcpStack : IDisposable
                 {
                     _listeners.Remove(port);
                     Ports.Release(port);
+                    Listeners.Remove(port);
                 }
             }
         });

@@ -57,9 +57,6 @@ public sealed record TcpConfig
     /// <summary>Initial sequence number chooser; null uses a keyed clock-driven generator.</summary>
     public Func<Wire.ConnectionKey, long, uint>? IsnGenerator { get; init; }
 
-    /// <summary>Time an accepted connection may wait for the application to take it before it is reset (minimart's relay peer wait).</summary>
-    public TimeSpan AcceptTimeout { get; init; } = TimeSpan.FromSeconds(5);
-
     /// <summary>RFC-following defaults.</summary>
     public static TcpConfig Default { get; } = new();
 
