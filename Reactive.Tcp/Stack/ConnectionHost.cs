@@ -24,6 +24,7 @@ internal sealed class ConnectionHost
     private bool _stepWasSegment;
     private bool _stepWasPump;
     private bool _skipStep;
+    private byte[]? _unread;
 
     public ConnectionHost(TcpStack stack, ConnectionKey key, IObserver<TcpConnection>? connectObserver = null)
     {
@@ -150,7 +151,15 @@ internal sealed class ConnectionHost
             case HostCommand.AttachReader:
             case HostCommand.GrantCredit:
                 var reader = (IObserver<ReadOnlyMemory<byte>>)e.Argument!;
-                if (ReceiveDone || Tcb?.Error is null or TcpError.None) reader.OnCompleted();
+                if (ReceiveDone || Tcb?.Error is null or TcpError.None)
+                {
+                    if (_unread is { } unread)
+                    {
+                        _unread = null;
+                        reader.OnNext(unread);
+                    }
+                    reader.OnCompleted();
+                }
                 else reader.OnError(error);
                 break;
         }
@@ -210,12 +219,29 @@ internal sealed class ConnectionHost
         }
         while (_sends.Count > 0)
             _sends.Dequeue().Observer.OnError(exception ?? new TcpException(TcpError.None, "The connection closed before the data was sent."));
+        // A graceful close can come while received bytes still wait for a reader (none subscribed
+        // yet, or a stream reader short of credit): they were acknowledged, so they must not vanish
+        // with the block. Nobody steps the block any more, so the host may drain it.
+        if (exception is null && Tcb is { ReceiveQueued: > 0 } tcb)
+        {
+            _unread = new byte[tcb.ReceiveQueued];
+            tcb.ReceiveBuffer.CopyTo(0, _unread);
+            tcb.ReceiveBuffer.Discard(_unread.Length);
+        }
         var reader = _reader;
         _reader = null;
         if (reader is not null)
         {
             if (exception is not null) reader.OnError(exception);
-            else reader.OnCompleted();
+            else
+            {
+                if (_unread is { } unread)
+                {
+                    _unread = null;
+                    reader.OnNext(unread);
+                }
+                reader.OnCompleted();
+            }
         }
         Connection?.Terminate(error);
         ClosedSignal.OnNext(Unit.Default);
@@ -227,10 +253,21 @@ internal sealed class ConnectionHost
         if (deadline == long.MaxValue || deadline >= _wakeAt) return;
         _wake?.Dispose();
         _wakeAt = deadline;
-        _wake = _stack.Scheduler.Schedule(this, new DateTimeOffset(deadline, TimeSpan.Zero), static (_, host) =>
+        // Relative, not absolute: Rx parks far-off absolute work on a process-wide queue that keeps
+        // calling its scheduler after the stack (and the scheduler) are gone.
+        var delay = TimeSpan.FromTicks(Math.Max(0, deadline - _stack.Scheduler.Now.UtcTicks));
+        _wake = _stack.Scheduler.Schedule(this, delay, static (_, host) =>
         {
             host._stack.PostNow(StackEvent.ForHost(host, HostCommand.Wake));
             return System.Reactive.Disposables.Disposable.Empty;
         });
+    }
+
+    /// <summary>Cancels the pending timer (the stack is shutting down).</summary>
+    public void CancelWake()
+    {
+        _wake?.Dispose();
+        _wake = null;
+        _wakeAt = long.MaxValue;
     }
 }

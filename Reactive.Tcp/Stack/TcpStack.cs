@@ -180,6 +180,10 @@ public sealed class TcpStack : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
+        lock (_gate)
+        {
+            foreach (var host in _hosts.Values) host.CancelWake();
+        }
         _pipeline.Dispose();
         _commands.OnCompleted();
     }

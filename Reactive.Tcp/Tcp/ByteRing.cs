@@ -80,6 +80,7 @@ internal sealed class ByteRing
         if (count < 0 || count > Count) throw new ArgumentOutOfRangeException(nameof(count));
         _head = (_head + count) % _buffer.Length;
         Count -= count;
-        if (Count == 0) _head = 0;
+        // The head must not snap back to 0 when the committed region empties: out-of-order bytes
+        // written past it by WriteAt are addressed relative to the head and would be lost.
     }
 }

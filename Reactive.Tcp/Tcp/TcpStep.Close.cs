@@ -33,7 +33,7 @@ public static partial class TcpStep
     {
         if (tcb.State == TcpState.Closed) return;
         if (tcb.State is TcpState.SynReceived || IsSynchronized(tcb.State) && tcb.State != TcpState.TimeWait)
-            SendReset(tcb, tcb.SndNxt, fx);
+            SendReset(tcb, tcb.SndMax, fx); // SND.NXT may have been pulled back; the peer only honours RCV.NXT.
         CloseConnection(tcb, tcb.State == TcpState.TimeWait ? TcpError.None : TcpError.Aborted, fx);
     }
 

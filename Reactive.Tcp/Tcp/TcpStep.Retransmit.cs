@@ -34,7 +34,7 @@ public static partial class TcpStep
             : tcb.Config.MaxRetransmissions;
         if (tcb.Retries >= limit)
         {
-            if (IsSynchronized(tcb.State) || tcb.State == TcpState.SynReceived) SendReset(tcb, tcb.SndNxt, fx);
+            if (IsSynchronized(tcb.State) || tcb.State == TcpState.SynReceived) SendReset(tcb, tcb.SndMax, fx);
             CloseConnection(tcb, TcpError.TimedOut, fx);
             return;
         }

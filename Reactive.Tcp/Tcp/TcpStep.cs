@@ -119,7 +119,10 @@ public static partial class TcpStep
         return (ushort)field;
     }
 
-    private static void SendAck(Tcb tcb, TcpEffects fx) => fx.Send(Make(tcb, TcpFlags.Ack, tcb.SndNxt));
+    // SND.MAX, not SND.NXT: after a timeout pulls SND.NXT back, the peer's RCV.NXT is already past
+    // it, and a bare ACK below RCV.NXT is unacceptable there: it would be dropped unread and
+    // answered with an ACK, and two stacks in that state ACK each other forever (as BSD does).
+    private static void SendAck(Tcb tcb, TcpEffects fx) => fx.Send(Make(tcb, TcpFlags.Ack, tcb.SndMax));
 
     private static void SendReset(Tcb tcb, SeqNum seq, TcpEffects fx) => fx.Send(Make(tcb, TcpFlags.Rst, seq));
 }

@@ -1,0 +1,32 @@
+using Reactive.Tcp.Wire;
+
+namespace Reactive.Tcp.Linux;
+
+/// <summary>How a <see cref="TunLink"/> opens and configures its device.</summary>
+public sealed record TunLinkOptions
+{
+    /// <summary>Device name (at most 15 characters); empty lets the kernel pick <c>tunN</c>.</summary>
+    public string Name { get; init; } = "rxt0";
+
+    /// <summary>MTU of the device and of the link.</summary>
+    public int Mtu { get; init; } = 1500;
+
+    /// <summary>Create or attach with <c>IFF_MULTI_QUEUE</c>; flags must match an existing device.</summary>
+    public bool MultiQueue { get; init; }
+
+    /// <summary>
+    /// The kernel's own address on the device. When set together with <see cref="StackAddress"/>,
+    /// the link configures the device after creating it: address with point-to-point peer, MTU,
+    /// IPv6 off, link up (in the network namespace of the thread that opens the link).
+    /// </summary>
+    public IPv4Address? KernelAddress { get; init; }
+
+    /// <summary>The stack's address: the point-to-point peer the kernel routes to over the device.</summary>
+    public IPv4Address? StackAddress { get; init; }
+
+    /// <summary>
+    /// Permit opening a device in the machine's initial network namespace. Off by default, because
+    /// a device there can route packets off the machine; run inside a namespace instead.
+    /// </summary>
+    public bool AllowInitialNamespace { get; init; }
+}
