@@ -190,6 +190,12 @@ public sealed class TcpStack : IDisposable
 
     internal bool IsListening(ushort port) => _listeners.ContainsKey(port);
 
+    /// <summary>The state of the connection block for <paramref name="key"/>, if one is alive (including half-open ones no table shows).</summary>
+    internal TcpState? StateOf(ConnectionKey key)
+    {
+        lock (_gate) return _hosts.TryGetValue(key, out var host) && host.Tcb is { } tcb ? tcb.State : null;
+    }
+
     internal uint NextIsn(ConnectionKey key, long now) =>
         Options.Tcp.IsnGenerator is { } isn ? isn(key, now) : _isn.Next(key, now);
 

@@ -56,6 +56,16 @@ internal sealed class RttEstimator
         _baseRto = Math.Clamp(rto, _config.MinRto.Ticks, _config.MaxRto.Ticks);
     }
 
+    /// <summary>
+    /// The handshake needed a retransmission, so Karn's rule left no RTT sample: RFC 6298 §5.7
+    /// says an RTO below 3 s MUST be re-initialized to 3 s when data transmission begins.
+    /// </summary>
+    public void AfterSynRetransmission()
+    {
+        long floor = Math.Min(3 * TimeSpan.TicksPerSecond, _config.MaxRto.Ticks);
+        if (Srtt == 0 && _baseRto < floor) _baseRto = floor;
+    }
+
     /// <summary>Doubles the timeout after an expiry (RFC 6298 §5.5).</summary>
     public void OnTimeout() => Backoff++;
 

@@ -123,6 +123,7 @@ public static partial class TcpStep
         tcb.SndWl2 = seg.Ack;
         if (tcb.RttSeq is { } timed && seg.Ack >= timed && tcb.Retries == 0) tcb.Rtt.Sample(now - tcb.RttStart);
         tcb.RttSeq = null;
+        if (tcb.Retries > 0) tcb.Rtt.AfterSynRetransmission(); // RFC 6298 §5.7
         tcb.Retries = 0;
         tcb.Rtt.ResetBackoff();
         tcb.TransmitCheckAt = long.MaxValue;

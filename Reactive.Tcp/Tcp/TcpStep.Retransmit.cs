@@ -21,9 +21,11 @@ public static partial class TcpStep
     {
         tcb.TransmitCheckAt = long.MaxValue;
         if (tcb.SndUna == tcb.SndMax) return; // Everything was acknowledged meanwhile.
-        if (tcb.State is TcpState.Established or TcpState.CloseWait && tcb.SndWnd == 0 && !tcb.FinSent)
+        if (IsSynchronized(tcb.State) && tcb.SndWnd == 0 && tcb.SendDataEnd > tcb.SndUna)
         {
-            // The peer closed its window: that is the persist timer's business, not a loss.
+            // The peer closed its window: that is the persist timer's business, not a loss. This
+            // holds after our close too (FIN-WAIT-1, LAST-ACK): going on as a loss would send
+            // nothing (Output respects the zero window), count retries and end a live connection.
             tcb.SndNxt = tcb.SndUna;
             if (tcb.PersistAt == long.MaxValue) tcb.PersistAt = now + tcb.Rtt.Rto;
             return;
