@@ -92,6 +92,9 @@ public sealed class TcpConnection
     /// <summary>A <see cref="Stream"/> over this connection for ordinary .NET code (disposing it closes gracefully).</summary>
     public Stream AsStream() => new TcpConnectionStream(this, _host, _stack);
 
+    /// <summary>An <see cref="System.IO.Pipelines.IDuplexPipe"/> over this connection (completing <c>Output</c> closes gracefully).</summary>
+    public System.IO.Pipelines.IDuplexPipe AsDuplexPipe() => new TcpConnectionPipe(AsStream());
+
     /// <summary>Smoothed round-trip time, once measured.</summary>
     public TimeSpan SmoothedRtt => TimeSpan.FromTicks(_host.Tcb?.SmoothedRtt ?? 0);
 
