@@ -128,6 +128,24 @@ internal static class SegmentNotation
                     o.WindowScale = (byte)ws;
                     break;
                 case "sackOK": o.SackPermitted = true; break;
+                case "sack":
+                    // tcpdump: sack N {L:R L:R ...}
+                    uint n = r.UInt();
+                    if (n is 0 or > 4) throw r.Error("sack takes 1..4 blocks");
+                    r.SkipSpace();
+                    r.Expect('{');
+                    for (int i = 0; i < n; i++)
+                    {
+                        r.SkipSpace();
+                        uint left = r.UInt();
+                        r.Expect(':');
+                        uint right = r.UInt();
+                        o.Sack[i] = new SackBlock(new SeqNum(left), new SeqNum(right));
+                    }
+                    r.SkipSpace();
+                    r.Expect('}');
+                    o.SackCount = (int)n;
+                    break;
                 case "TS":
                     r.ExpectWord("val");
                     o.TsVal = r.UInt();
@@ -138,7 +156,7 @@ internal static class SegmentNotation
                 case "nop":
                 case "eol":
                     break;
-                default: throw r.Error($"unknown option '{word}' (expected mss N, wscale N, sackOK, TS val N ecr N)");
+                default: throw r.Error($"unknown option '{word}' (expected mss N, wscale N, sackOK, sack N {{L:R ...}}, TS val N ecr N)");
             }
         }
     }

@@ -57,6 +57,62 @@ internal sealed class ReassemblyRanges
         return next;
     }
 
+    /// <summary>Drops whatever lies below <paramref name="edge"/> (the sender's SND.UNA moved past it).</summary>
+    public void DiscardBelow(SeqNum edge)
+    {
+        while (_ranges.Count > 0 && _ranges[0].Right <= edge) _ranges.RemoveAt(0);
+        if (_ranges.Count > 0 && _ranges[0].Left < edge) _ranges[0] = new SackBlock(edge, _ranges[0].Right);
+    }
+
+    /// <summary>The right edge of the highest range, or <paramref name="otherwise"/> when empty.</summary>
+    public SeqNum HighestRight(SeqNum otherwise) => _ranges.Count > 0 ? _ranges[^1].Right : otherwise;
+
+    /// <summary>Bytes held in ranges below <paramref name="limit"/>.</summary>
+    public int BytesBelow(SeqNum limit)
+    {
+        int total = 0;
+        foreach (var r in _ranges)
+        {
+            if (r.Left >= limit) break;
+            total += SeqNum.Min(r.Right, limit) - r.Left;
+        }
+        return total;
+    }
+
+    /// <summary>
+    /// The first byte at or after <paramref name="from"/> and below <paramref name="limit"/> that no
+    /// range holds, and how many such bytes follow it; false when there is none.
+    /// </summary>
+    public bool NextGap(SeqNum from, SeqNum limit, out SeqNum start, out int length)
+    {
+        start = from;
+        foreach (var r in _ranges)
+        {
+            if (r.Right <= start) continue;
+            if (r.Left > start)
+            {
+                var end = SeqNum.Min(r.Left, limit);
+                length = end - start;
+                return length > 0;
+            }
+            start = r.Right;
+        }
+        length = limit - start;
+        return length > 0;
+    }
+
+    /// <summary>The range holding <paramref name="seq"/>, if any.</summary>
+    public bool TryFind(SeqNum seq, out SackBlock range)
+    {
+        foreach (var r in _ranges)
+        {
+            if (seq >= r.Left && seq < r.Right) { range = r; return true; }
+            if (r.Left > seq) break;
+        }
+        range = default;
+        return false;
+    }
+
     /// <summary>Forgets every range.</summary>
     public void Clear() => _ranges.Clear();
 }

@@ -133,6 +133,24 @@ public sealed class Tcb
     /// <summary>NewReno's recovery point (RFC 6582).</summary>
     internal SeqNum Recover { get; set; }
 
+    // --- selective acknowledgment (RFC 2018, RFC 6675) ---
+    /// <summary>Both sides sent SACK-permitted: ACKs carry SACK blocks and loss recovery uses them.</summary>
+    public bool SackEnabled { get; internal set; }
+    /// <summary>Ranges above SND.UNA the peer reported holding (the sender's scoreboard).</summary>
+    internal ReassemblyRanges Scoreboard { get; } = new(maxRanges: 32);
+    /// <summary>Highest sequence number retransmitted in the current recovery round.</summary>
+    internal SeqNum HighRxt { get; set; }
+    /// <summary>Unacknowledged, un-SACKed data below this was sent over a round trip ago and is presumed lost.</summary>
+    internal SeqNum LossEdge { get; set; }
+    /// <summary>SND.MAX when the current recovery round started.</summary>
+    internal SeqNum RoundStartSndMax { get; set; }
+    /// <summary>When the current round of hole retransmissions started (a hole still open a round trip later is lost again).</summary>
+    internal long RecoveryRoundStart { get; set; }
+    /// <summary>Extra bytes the first duplicate ACKs let out beyond the congestion window (RFC 3042).</summary>
+    internal long LimitedTransmit { get; set; }
+    /// <summary>Start of the out-of-order range that the latest arrival touched (reported first, RFC 2018 §4).</summary>
+    internal SeqNum? LatestOutOfOrder { get; set; }
+
     // --- timers (absolute ticks; long.MaxValue = not armed) ---
     /// <summary>When the retransmission timer fires.</summary>
     public long TransmitCheckAt { get; internal set; } = long.MaxValue;
@@ -142,9 +160,11 @@ public sealed class Tcb
     internal int PersistBackoff { get; set; }
     /// <summary>When TIME-WAIT ends.</summary>
     public long TimeWaitAt { get; internal set; } = long.MaxValue;
+    /// <summary>When SACK recovery looks again at holes whose resends may have been lost.</summary>
+    public long RecoveryCheckAt { get; internal set; } = long.MaxValue;
 
     /// <summary>The earliest armed deadline, or long.MaxValue.</summary>
-    public long NextDeadline => Math.Min(TransmitCheckAt, Math.Min(PersistAt, TimeWaitAt));
+    public long NextDeadline => Math.Min(Math.Min(TransmitCheckAt, RecoveryCheckAt), Math.Min(PersistAt, TimeWaitAt));
 
     /// <summary>Data sent and not yet acknowledged (bytes of sequence space).</summary>
     public int BytesInFlight => SndNxt - SndUna;

@@ -27,6 +27,9 @@ public sealed record TcpConfig
     /// <summary>Negotiate window scaling (RFC 7323) so windows above 64 KiB can be advertised.</summary>
     public bool WindowScaling { get; init; } = true;
 
+    /// <summary>Offer and use selective acknowledgments (RFC 2018, RFC 6675 loss recovery).</summary>
+    public bool Sack { get; init; } = true;
+
     /// <summary>Initial retransmission timeout (RFC 6298: 1 s).</summary>
     public TimeSpan InitialRto { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -73,6 +76,7 @@ public sealed record TcpConfig
         ReceiveBufferSize = 65535,
         SendBufferSize = 65535,
         WindowScaling = false,
+        Sack = false,
         DupAckThreshold = 0,
         InitialCongestionWindowSegments = 0,
     };

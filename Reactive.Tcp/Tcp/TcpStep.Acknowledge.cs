@@ -28,6 +28,7 @@ public static partial class TcpStep
         }
 
         long scaledWindow = (long)seg.Window << tcb.SndWndShift;
+        if (tcb.SackEnabled && seg.Options.SackCount > 0) TakeSackBlocks(tcb, seg);
         if (ack > tcb.SndUna)
         {
             OnNewAck(tcb, ack, now, fx);
@@ -47,6 +48,12 @@ public static partial class TcpStep
             tcb.SndWl2 = ack;
             if (scaledWindow > 0) { tcb.PersistAt = long.MaxValue; tcb.PersistBackoff = 0; }
         }
+
+        // With SACK, enough data held above SND.UNA means it is lost whether or not the ACKs
+        // counted as duplicates (RFC 6675 §5, IsLost(SND.UNA)).
+        if (tcb.SackEnabled && !tcb.InRecovery && tcb.Cwnd != long.MaxValue && tcb.Config.DupAckThreshold > 0
+            && tcb.Scoreboard.BytesBelow(tcb.SndMax) >= tcb.Config.DupAckThreshold * tcb.EffectiveMss)
+            EnterSackRecovery(tcb, now, fx);
 
         if (OurFinAcked(tcb))
         {
@@ -82,6 +89,9 @@ public static partial class TcpStep
         }
         tcb.SndUna = ack;
         if (tcb.SndNxt < ack) tcb.SndNxt = ack;
+        tcb.Scoreboard.DiscardBelow(ack);
+        if (tcb.HighRxt < ack) tcb.HighRxt = ack;
+        tcb.LimitedTransmit = 0;
 
         // Karn: only a segment sent once gives a sample (retransmission clears RttSeq).
         if (tcb.RttSeq is { } timed && ack >= timed)
@@ -101,6 +111,10 @@ public static partial class TcpStep
                 {
                     tcb.InRecovery = false;
                     tcb.Cwnd = Math.Max(Math.Min(tcb.Ssthresh, tcb.BytesInFlight + mss), mss);
+                }
+                else if (tcb.SackEnabled)
+                {
+                    // RFC 6675: the scoreboard, not the ACK count, says what to resend (see Output).
                 }
                 else
                 {
@@ -135,7 +149,16 @@ public static partial class TcpStep
         int mss = tcb.EffectiveMss;
         if (tcb.InRecovery)
         {
-            if (tcb.Cwnd != long.MaxValue) tcb.Cwnd += mss; // Each dup ACK means a segment left the network.
+            // Each dup ACK means a segment left the network; with SACK, the pipe estimate says so instead.
+            if (tcb.Cwnd != long.MaxValue && !tcb.SackEnabled) tcb.Cwnd += mss;
+            return;
+        }
+        if (tcb.SackEnabled && tcb.Cwnd != long.MaxValue)
+        {
+            if (tcb.InRecovery) return;
+            if (tcb.DupAcks >= threshold) { EnterSackRecovery(tcb, now, fx); return; }
+            // Limited transmit (RFC 3042): each of the first duplicate ACKs lets one new segment out.
+            tcb.LimitedTransmit = tcb.DupAcks * mss;
             return;
         }
         if (tcb.DupAcks != threshold) return;
@@ -148,5 +171,82 @@ public static partial class TcpStep
             tcb.Cwnd = tcb.Ssthresh + 3L * mss;
         }
         RetransmitOldest(tcb, now, fx);
+    }
+
+    /// <summary>Adds the peer's SACK blocks to the scoreboard, ignoring any that are stale or claim unsent data.</summary>
+    private static void TakeSackBlocks(Tcb tcb, in TcpSegment seg)
+    {
+        var una = SeqNum.Max(tcb.SndUna, seg.Ack);
+        for (int i = 0; i < seg.Options.SackCount; i++)
+        {
+            var block = seg.Options.Sack[i];
+            if (block.Right <= block.Left || block.Right <= una || block.Right > tcb.SndMax) continue;
+            tcb.Scoreboard.Add(SeqNum.Max(block.Left, una), block.Right);
+        }
+    }
+
+    /// <summary>Loss detected with SACK (RFC 6675 §5): halve the window once and start resending holes.</summary>
+    private static void EnterSackRecovery(Tcb tcb, long now, TcpEffects fx)
+    {
+        int mss = tcb.EffectiveMss;
+        tcb.InRecovery = true;
+        tcb.Recover = tcb.SndMax;
+        tcb.Ssthresh = Math.Max((tcb.SndMax - tcb.SndUna) / 2, 2L * mss);
+        tcb.Cwnd = tcb.Ssthresh;
+        tcb.HighRxt = tcb.SndUna;
+        tcb.RecoveryRoundStart = now;
+        tcb.RoundStartSndMax = tcb.SndMax;
+        tcb.LossEdge = tcb.SndUna;
+        tcb.LimitedTransmit = 0;
+        // The first hole goes out at once, whatever the pipe says (RFC 6675 §5, step 4.3).
+        RetransmitHole(tcb, now, fx, force: true);
+    }
+
+    /// <summary>
+    /// Resends the next hole above HIGH.RXT below the highest SACKed byte, if any; returns the bytes
+    /// sent. Unless <paramref name="force"/>, only when the pipe leaves room in the window.
+    /// </summary>
+    private static int RetransmitHole(Tcb tcb, long now, TcpEffects fx, bool force)
+    {
+        var highSack = LostLimit(tcb);
+        var from = SeqNum.Max(tcb.HighRxt, tcb.SndUna);
+        if (!tcb.Scoreboard.NextGap(from, highSack, out var start, out int gap)) return 0;
+        int dataLeft = Math.Max(0, tcb.SendDataEnd - start);
+        int length = Math.Min(Math.Min(PayloadRoom(tcb), gap), dataLeft);
+        bool fin = tcb.FinSent && start + length == tcb.FinSeq && gap > length;
+        if (length == 0 && !fin) return 0;
+        if (!force && SackPipe(tcb) + length > tcb.Cwnd) return 0;
+        var flags = TcpFlags.Ack | (fin ? TcpFlags.Fin : 0);
+        var segment = Make(tcb, flags, start);
+        if (length > 0) segment.Payload = tcb.SendBuffer.Peek(start - tcb.SendBufferStart, length);
+        tcb.HighRxt = start + length + (fin ? 1 : 0);
+        tcb.RttSeq = null;
+        fx.Retransmissions++;
+        fx.Send(segment);
+        if (tcb.TransmitCheckAt == long.MaxValue) tcb.TransmitCheckAt = now + tcb.Rtt.Rto;
+        return Math.Max(length, 1);
+    }
+
+    /// <summary>
+    /// Bytes believed in the network during SACK recovery: everything above the highest SACKed
+    /// byte, plus the holes resent this round (holes not yet resent are taken as lost).
+    /// </summary>
+    private static long SackPipe(Tcb tcb)
+    {
+        var highSack = LostLimit(tcb);
+        long above = Math.Max(0, tcb.SndMax - highSack);
+        var rxt = SeqNum.Min(SeqNum.Max(tcb.HighRxt, tcb.SndUna), highSack);
+        long resent = (rxt - tcb.SndUna) - tcb.Scoreboard.BytesBelow(rxt);
+        return above + Math.Max(0, resent);
+    }
+
+    /// <summary>
+    /// Holes below this are presumed lost: below the highest SACKed byte (RFC 6675), or below data
+    /// sent more than a round trip ago and still not acknowledged (the time-based rule of RACK, RFC 8985).
+    /// </summary>
+    private static SeqNum LostLimit(Tcb tcb)
+    {
+        var edge = SeqNum.Max(tcb.Scoreboard.HighestRight(tcb.SndUna), tcb.LossEdge);
+        return SeqNum.Min(SeqNum.Max(edge, tcb.SndUna), tcb.SndMax);
     }
 }

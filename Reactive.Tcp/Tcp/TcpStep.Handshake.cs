@@ -22,6 +22,8 @@ public static partial class TcpStep
     {
         var segment = Make(tcb, ack ? TcpFlags.Syn | TcpFlags.Ack : TcpFlags.Syn, tcb.Iss);
         segment.Options.Mss = (ushort)Math.Min(tcb.Config.Mss, 65535);
+        // SACK-permitted likewise only answers a SYN that offered it (RFC 2018 §2).
+        if (tcb.Config.Sack && (!ack || tcb.SackEnabled)) segment.Options.SackPermitted = true;
         // A SYN-ACK offers window scale only when the peer's SYN did (RFC 7323 §2.2).
         if (tcb.Config.WindowScaling && (!ack || tcb.PeerOfferedWindowScale))
         {
@@ -39,6 +41,7 @@ public static partial class TcpStep
         tcb.RcvAdvertisedEdge = tcb.RcvNxt;
         tcb.PeerMss = seg.Options.Mss != 0 ? seg.Options.Mss : tcb.Config.DefaultPeerMss;
         tcb.PeerOfferedWindowScale = seg.Options.HasWindowScale;
+        tcb.SackEnabled = tcb.Config.Sack && seg.Options.SackPermitted;
         if (seg.Options.HasWindowScale && tcb.Config.WindowScaling)
         {
             tcb.SndWndShift = Math.Min((int)seg.Options.WindowScale, 14);

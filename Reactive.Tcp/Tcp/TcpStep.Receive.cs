@@ -104,6 +104,7 @@ public static partial class TcpStep
         if (offset > 0)
         {
             if (!tcb.OutOfOrder.Add(seq, seq + data.Length)) return; // No room to track it: the peer will resend.
+            tcb.LatestOutOfOrder = seq;
             ring.WriteAt(ring.Count + offset, data);
             return;
         }

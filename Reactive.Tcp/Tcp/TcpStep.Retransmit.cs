@@ -12,6 +12,7 @@ public static partial class TcpStep
             CloseConnection(tcb, TcpError.None, fx);
             return;
         }
+        if (tcb.RecoveryCheckAt <= now) tcb.RecoveryCheckAt = long.MaxValue; // Output, run after every event, does the looking.
         if (tcb.TransmitCheckAt <= now) OnTransmitCheck(tcb, now, fx);
         if (tcb.State != TcpState.Closed && tcb.PersistAt <= now) OnPersist(tcb, now, fx);
     }
@@ -74,9 +75,13 @@ public static partial class TcpStep
     /// <summary>Resends the oldest unacknowledged segment (fast retransmit, partial ACK, or a preset without congestion control).</summary>
     private static void RetransmitOldest(Tcb tcb, long now, TcpEffects fx)
     {
-        int mss = tcb.EffectiveMss;
+        int mss = PayloadRoom(tcb);
         int dataLeft = Math.Max(0, tcb.SendDataEnd - tcb.SndUna);
-        int length = Math.Min(mss, dataLeft);
+        // Only what was sent before: bytes past SND.MAX never went out, may lie beyond the peer's
+        // window, and once acknowledged would look to us like an ACK of unsent data, which we
+        // drop with an ACK the peer finds out of window, and the two ACK each other forever.
+        int sent = Math.Max(0, SeqNum.Min(tcb.SndMax, tcb.SendDataEnd) - tcb.SndUna);
+        int length = Math.Min(mss, sent);
         bool fin = tcb.FinSent && tcb.SndUna + length == tcb.FinSeq;
         if (length == 0 && !fin) return;
         var flags = TcpFlags.Ack | (fin ? TcpFlags.Fin : 0);

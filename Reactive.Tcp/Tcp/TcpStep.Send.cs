@@ -21,18 +21,48 @@ public static partial class TcpStep
         if (tcb.State is not (TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.Closing or TcpState.LastAck))
             return;
         int mss = tcb.EffectiveMss;
+        bool sackRecovery = tcb.InRecovery && tcb.SackEnabled && tcb.Cwnd != long.MaxValue;
+        if (sackRecovery)
+        {
+            // A hole still open a round trip after it was resent means the resend was lost too:
+            // start another round instead of waiting for the retransmission timer.
+            long roundTrip = tcb.Rtt.Srtt > 0 ? tcb.Rtt.Srtt + tcb.Rtt.Srtt / 4 : tcb.Rtt.Rto / 2;
+            if (now - tcb.RecoveryRoundStart > roundTrip)
+            {
+                // What was sent before this round began and is still missing is lost, resends included.
+                tcb.LossEdge = SeqNum.Max(tcb.LossEdge, tcb.RoundStartSndMax);
+                tcb.HighRxt = tcb.SndUna;
+                tcb.RecoveryRoundStart = now;
+                tcb.RoundStartSndMax = tcb.SndMax;
+                RetransmitHole(tcb, now, fx, force: true);
+            }
+            while (RetransmitHole(tcb, now, fx, force: false) > 0) { }
+            // If no ACK comes to show the holes filled, look again a round trip on.
+            tcb.RecoveryCheckAt = tcb.RecoveryRoundStart + roundTrip + 1;
+        }
+        else
+        {
+            tcb.RecoveryCheckAt = long.MaxValue;
+        }
         while (true)
         {
-            long window = Math.Min(tcb.SndWnd, tcb.Cwnd);
-            long usable = window - tcb.BytesInFlight;
-            int available = Math.Max(0, tcb.SendDataEnd - tcb.SndNxt);
-            int length = (int)Math.Min(Math.Min(mss, available), Math.Max(0, usable));
-            bool fin = tcb.FinQueued && length == available
+            if (tcb.SackEnabled && tcb.SndNxt < tcb.SndMax && tcb.Scoreboard.TryFind(tcb.SndNxt, out var held))
+                tcb.SndNxt = held.Right; // Going back after a timeout: skip what the peer already holds.
+            long window = Math.Min(tcb.SndWnd, tcb.Cwnd == long.MaxValue ? long.MaxValue : tcb.Cwnd + tcb.LimitedTransmit);
+            long usable = sackRecovery
+                ? Math.Min(tcb.Cwnd - SackPipe(tcb), tcb.SndUna + (int)Math.Min(tcb.SndWnd, int.MaxValue) - tcb.SndNxt)
+                : window - tcb.BytesInFlight;
+            int remaining = Math.Max(0, tcb.SendDataEnd - tcb.SndNxt);
+            int available = remaining;
+            if (tcb.SackEnabled && tcb.SndNxt < tcb.SndMax && tcb.Scoreboard.NextGap(tcb.SndNxt, tcb.SndMax, out _, out int gapLength))
+                available = Math.Min(available, gapLength);
+            int length = (int)Math.Min(Math.Min(PayloadRoom(tcb), available), Math.Max(0, usable));
+            bool fin = tcb.FinQueued && length == remaining
                        && (!tcb.FinSent || tcb.SndNxt + length == tcb.FinSeq);
             if (length == 0 && !fin) break;
 
             var flags = TcpFlags.Ack;
-            if (length > 0 && length == available) flags |= TcpFlags.Psh;
+            if (length > 0 && length == remaining) flags |= TcpFlags.Psh;
             if (fin) flags |= TcpFlags.Fin;
             var segment = Make(tcb, flags, tcb.SndNxt);
             if (length > 0) segment.Payload = tcb.SendBuffer.Peek(tcb.SndNxt - tcb.SendBufferStart, length);

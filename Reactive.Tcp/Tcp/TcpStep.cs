@@ -86,7 +86,7 @@ public static partial class TcpStep
     {
         tcb.State = TcpState.Closed;
         if (tcb.Error == TcpError.None) tcb.Error = error;
-        tcb.TransmitCheckAt = tcb.PersistAt = tcb.TimeWaitAt = long.MaxValue;
+        tcb.TransmitCheckAt = tcb.PersistAt = tcb.TimeWaitAt = tcb.RecoveryCheckAt = long.MaxValue;
         fx.Closed = true;
         fx.Error = tcb.Error;
     }
@@ -101,9 +101,45 @@ public static partial class TcpStep
             Seq = seq,
             Flags = flags,
         };
-        if ((flags & TcpFlags.Ack) != 0) segment.Ack = tcb.RcvNxt;
+        if ((flags & TcpFlags.Ack) != 0)
+        {
+            segment.Ack = tcb.RcvNxt;
+            if (tcb.SackEnabled && tcb.OutOfOrder.Count > 0 && (flags & TcpFlags.Syn) == 0) AddSackBlocks(tcb, ref segment.Options);
+        }
         if ((flags & TcpFlags.Rst) == 0) segment.Window = AdvertiseWindow(tcb, (flags & TcpFlags.Syn) != 0);
         return segment;
+    }
+
+    /// <summary>
+    /// Payload room in a data segment: the MSS less the options it will carry (RFC 6691), so a
+    /// segment with SACK blocks still fits the peer's MSS and the link MTU.
+    /// </summary>
+    private static int PayloadRoom(Tcb tcb)
+    {
+        int optionBytes = 0;
+        if (tcb.SackEnabled && tcb.OutOfOrder.Count > 0)
+            optionBytes = 4 + 8 * Math.Min(tcb.OutOfOrder.Count, 4);
+        return Math.Max(1, tcb.EffectiveMss - optionBytes);
+    }
+
+    /// <summary>
+    /// Reports the out-of-order ranges we hold (RFC 2018 §4): the one the latest arrival touched
+    /// first, then the others from the lowest, as many as fit.
+    /// </summary>
+    private static void AddSackBlocks(Tcb tcb, ref TcpOptions options)
+    {
+        var ranges = tcb.OutOfOrder.Ranges;
+        int first = -1;
+        if (tcb.LatestOutOfOrder is { } latest)
+        {
+            for (int i = 0; i < ranges.Count; i++)
+                if (latest >= ranges[i].Left && latest < ranges[i].Right) { first = i; break; }
+        }
+        int count = 0;
+        if (first >= 0) options.Sack[count++] = ranges[first];
+        for (int i = 0; i < ranges.Count && count < 4; i++)
+            if (i != first) options.Sack[count++] = ranges[i];
+        options.SackCount = count;
     }
 
     /// <summary>The window field to send, remembering the right edge it promises.</summary>
