@@ -321,7 +321,14 @@ internal static partial class MarbleParser
                 "msl" => c with { Msl = TimeSpan.FromTicks(ParseDuration(value, line)) },
                 "dupack" => c with { DupAckThreshold = ParseInt(value, line) },
                 "cwnd" => c with { InitialCongestionWindowSegments = ParseInt(value, line) },
-                _ => throw Error(line, $"unknown config key '{key}' (preset isn mss mtu peermss rcvbuf sndbuf wscale rto minrto maxrto fixedrto retries synretries msl dupack cwnd)"),
+                "delack" => c with { DelayedAck = value is "0" or "off" ? TimeSpan.Zero : TimeSpan.FromTicks(ParseDuration(value, line)) },
+                "nodelay" => c with { NoDelay = ParseSwitch(value, line) },
+                "sack" => c with { Sack = ParseSwitch(value, line) },
+                "ts" => c with { Timestamps = ParseSwitch(value, line) },
+                "keepalive" => c with { KeepAliveIdle = value == "off" ? null : TimeSpan.FromTicks(ParseDuration(value, line)) },
+                "kainterval" => c with { KeepAliveInterval = TimeSpan.FromTicks(ParseDuration(value, line)) },
+                "kaprobes" => c with { KeepAliveProbes = ParseInt(value, line) },
+                _ => throw Error(line, $"unknown config key '{key}' (preset isn mss mtu peermss rcvbuf sndbuf wscale rto minrto maxrto fixedrto retries synretries msl dupack cwnd delack nodelay sack ts keepalive kainterval kaprobes)"),
             };
         }
         uint isn = s.Isn;

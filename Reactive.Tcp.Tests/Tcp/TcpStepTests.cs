@@ -23,7 +23,7 @@ public class TcpStepTests
 
     private static (Tcb Tcb, TcpEffects Fx) Established(TcpConfig? config = null)
     {
-        var tcb = new Tcb(Key, config ?? TcpConfig.Default with { WindowScaling = false }, new SeqNum(1000), TcpState.Listen);
+        var tcb = new Tcb(Key, config ?? TcpConfig.Default with { WindowScaling = false, DelayedAck = TimeSpan.Zero }, new SeqNum(1000), TcpState.Listen);
         var fx = new TcpEffects();
         TcpStep.Handle(tcb, TcpEvent.FromSegment(Peer(TcpFlags.Syn, 5000, mss: 1460)), 0, fx);
         TcpStep.Handle(tcb, TcpEvent.FromSegment(Peer(TcpFlags.Ack, 5001, 1001)), 10 * Ms, fx);
@@ -52,7 +52,7 @@ public class TcpStepTests
     [Fact]
     public void Peer_without_mss_option_gets_536_byte_segments()
     {
-        var tcb = new Tcb(Key, TcpConfig.Default with { WindowScaling = false }, new SeqNum(1000), TcpState.Listen);
+        var tcb = new Tcb(Key, TcpConfig.Default with { WindowScaling = false, NoDelay = true }, new SeqNum(1000), TcpState.Listen);
         var fx = new TcpEffects();
         TcpStep.Handle(tcb, TcpEvent.FromSegment(Peer(TcpFlags.Syn, 5000)), 0, fx);
         TcpStep.Handle(tcb, TcpEvent.FromSegment(Peer(TcpFlags.Ack, 5001, 1001)), Ms, fx);
@@ -95,7 +95,7 @@ public class TcpStepTests
     [Fact]
     public void Data_beyond_the_advertised_window_is_trimmed_not_buffered()
     {
-        var (tcb, fx) = Established(TcpConfig.Default with { WindowScaling = false, ReceiveBufferSize = 10 });
+        var (tcb, fx) = Established(TcpConfig.Default with { WindowScaling = false, ReceiveBufferSize = 10, DelayedAck = TimeSpan.Zero });
         // The window we advertised in the SYN-ACK was 10 bytes; the peer sends 15.
         TcpStep.Handle(tcb, TcpEvent.FromSegment(Peer(TcpFlags.Ack, 5001, 1001, data: new byte[15])), 20 * Ms, fx);
         Assert.Equal(10, tcb.ReceiveQueued);
@@ -213,7 +213,7 @@ public class TcpStepTests
     [Fact]
     public void Sequence_numbers_wrap_around_without_breaking_the_connection()
     {
-        var tcb = new Tcb(Key, TcpConfig.Default with { WindowScaling = false }, new SeqNum(uint.MaxValue - 2), TcpState.Listen);
+        var tcb = new Tcb(Key, TcpConfig.Default with { WindowScaling = false, DelayedAck = TimeSpan.Zero }, new SeqNum(uint.MaxValue - 2), TcpState.Listen);
         var fx = new TcpEffects();
         TcpStep.Handle(tcb, TcpEvent.FromSegment(Peer(TcpFlags.Syn, uint.MaxValue - 1, mss: 1460)), 0, fx);
         TcpStep.Handle(tcb, TcpEvent.FromSegment(Peer(TcpFlags.Ack, uint.MaxValue, uint.MaxValue - 1)), Ms, fx);

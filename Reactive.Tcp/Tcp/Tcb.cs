@@ -160,11 +160,33 @@ public sealed class Tcb
     internal int PersistBackoff { get; set; }
     /// <summary>When TIME-WAIT ends.</summary>
     public long TimeWaitAt { get; internal set; } = long.MaxValue;
+    /// <summary>When a delayed ACK goes out.</summary>
+    public long DelayedAckAt { get; internal set; } = long.MaxValue;
+    /// <summary>Full-sized in-order segments received since our last ACK.</summary>
+    internal int UnackedSegments { get; set; }
+    /// <summary>Largest payload seen from the peer: what "full-sized" means for delayed ACKs.</summary>
+    internal int LargestSegmentSeen { get; set; }
+    /// <summary>When the next keep-alive probe goes out.</summary>
+    public long KeepAliveAt { get; internal set; } = long.MaxValue;
+    /// <summary>Keep-alive probes sent without an answer.</summary>
+    internal int KeepAliveProbesSent { get; set; }
+
+    // --- timestamps (RFC 7323) ---
+    /// <summary>Both sides sent the timestamps option: every segment carries one.</summary>
+    public bool TimestampsEnabled { get; internal set; }
+    /// <summary>The peer's timestamp to echo (TS.Recent).</summary>
+    internal uint TsRecent { get; set; }
+    /// <summary>The ACK number of our last ACK (Last.ACK.sent), to decide which TSval to echo.</summary>
+    internal SeqNum LastAckSent { get; set; }
+    /// <summary>Our timestamp clock at the last step (milliseconds of <c>now</c>).</summary>
+    internal uint TsNow { get; set; }
+
     /// <summary>When SACK recovery looks again at holes whose resends may have been lost.</summary>
     public long RecoveryCheckAt { get; internal set; } = long.MaxValue;
 
     /// <summary>The earliest armed deadline, or long.MaxValue.</summary>
-    public long NextDeadline => Math.Min(Math.Min(TransmitCheckAt, RecoveryCheckAt), Math.Min(PersistAt, TimeWaitAt));
+    public long NextDeadline =>
+        Math.Min(Math.Min(Math.Min(TransmitCheckAt, RecoveryCheckAt), Math.Min(PersistAt, TimeWaitAt)), Math.Min(DelayedAckAt, KeepAliveAt));
 
     /// <summary>Data sent and not yet acknowledged (bytes of sequence space).</summary>
     public int BytesInFlight => SndNxt - SndUna;

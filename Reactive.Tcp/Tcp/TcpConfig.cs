@@ -27,6 +27,27 @@ public sealed record TcpConfig
     /// <summary>Negotiate window scaling (RFC 7323) so windows above 64 KiB can be advertised.</summary>
     public bool WindowScaling { get; init; } = true;
 
+    /// <summary>
+    /// Delay for acknowledging in-order data (RFC 9293 §3.8.6.3: at most 500 ms; RFC 5681: every
+    /// second full-sized segment is acknowledged at once). <see cref="TimeSpan.Zero"/> acknowledges every segment.
+    /// </summary>
+    public TimeSpan DelayedAck { get; init; } = TimeSpan.FromMilliseconds(40);
+
+    /// <summary>Disable Nagle's algorithm: send small segments even while data is unacknowledged.</summary>
+    public bool NoDelay { get; init; }
+
+    /// <summary>Offer and use timestamps (RFC 7323): RTT from every ACK and PAWS.</summary>
+    public bool Timestamps { get; init; } = true;
+
+    /// <summary>Idle time before keep-alive probes start; null (the default) turns keep-alive off.</summary>
+    public TimeSpan? KeepAliveIdle { get; init; }
+
+    /// <summary>Time between unanswered keep-alive probes.</summary>
+    public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(75);
+
+    /// <summary>Unanswered keep-alive probes before the connection ends with "timed out".</summary>
+    public int KeepAliveProbes { get; init; } = 9;
+
     /// <summary>Offer and use selective acknowledgments (RFC 2018, RFC 6675 loss recovery).</summary>
     public bool Sack { get; init; } = true;
 
@@ -77,6 +98,9 @@ public sealed record TcpConfig
         SendBufferSize = 65535,
         WindowScaling = false,
         Sack = false,
+        Timestamps = false,
+        DelayedAck = TimeSpan.Zero,
+        NoDelay = true,
         DupAckThreshold = 0,
         InitialCongestionWindowSegments = 0,
     };

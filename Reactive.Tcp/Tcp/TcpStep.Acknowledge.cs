@@ -32,6 +32,13 @@ public static partial class TcpStep
         if (ack > tcb.SndUna)
         {
             OnNewAck(tcb, ack, now, fx);
+            // RFC 7323 §4: with timestamps every new ACK measures the round trip, retransmissions
+            // included, since the echo says which transmission it answers.
+            if (tcb.TimestampsEnabled && seg.Options.HasTimestamps && seg.Options.TsEcr != 0)
+            {
+                long rttMs = unchecked((int)(tcb.TsNow - seg.Options.TsEcr));
+                if (rttMs >= 0 && rttMs < 600_000) tcb.Rtt.Sample(Math.Max(rttMs, 1) * TimeSpan.TicksPerMillisecond);
+            }
         }
         else if (ack == tcb.SndUna && seg.Payload.Length == 0 && (seg.Flags & (TcpFlags.Syn | TcpFlags.Fin)) == 0
                  && scaledWindow == tcb.SndWnd && tcb.SndMax > tcb.SndUna)

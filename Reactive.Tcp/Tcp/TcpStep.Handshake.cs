@@ -22,6 +22,12 @@ public static partial class TcpStep
     {
         var segment = Make(tcb, ack ? TcpFlags.Syn | TcpFlags.Ack : TcpFlags.Syn, tcb.Iss);
         segment.Options.Mss = (ushort)Math.Min(tcb.Config.Mss, 65535);
+        if (tcb.Config.Timestamps && (!ack || tcb.TimestampsEnabled))
+        {
+            segment.Options.HasTimestamps = true;
+            segment.Options.TsVal = tcb.TsNow;
+            segment.Options.TsEcr = ack ? tcb.TsRecent : 0;
+        }
         // SACK-permitted likewise only answers a SYN that offered it (RFC 2018 §2).
         if (tcb.Config.Sack && (!ack || tcb.SackEnabled)) segment.Options.SackPermitted = true;
         // A SYN-ACK offers window scale only when the peer's SYN did (RFC 7323 §2.2).
@@ -42,6 +48,8 @@ public static partial class TcpStep
         tcb.PeerMss = seg.Options.Mss != 0 ? seg.Options.Mss : tcb.Config.DefaultPeerMss;
         tcb.PeerOfferedWindowScale = seg.Options.HasWindowScale;
         tcb.SackEnabled = tcb.Config.Sack && seg.Options.SackPermitted;
+        tcb.TimestampsEnabled = tcb.Config.Timestamps && seg.Options.HasTimestamps;
+        if (tcb.TimestampsEnabled) tcb.TsRecent = seg.Options.TsVal;
         if (seg.Options.HasWindowScale && tcb.Config.WindowScaling)
         {
             tcb.SndWndShift = Math.Min((int)seg.Options.WindowScale, 14);
@@ -121,6 +129,7 @@ public static partial class TcpStep
     /// <summary>Our SYN is acknowledged: the send side starts after it.</summary>
     private static void AcknowledgeSyn(Tcb tcb, in TcpSegment seg, long now)
     {
+        ArmKeepAlive(tcb, now);
         tcb.SndUna = seg.Ack;
         if (tcb.SndNxt < tcb.SndUna) tcb.SndNxt = tcb.SndUna;
         tcb.SndWl2 = seg.Ack;

@@ -29,6 +29,15 @@ public static partial class TcpStep
             return true;
         }
 
+        // PAWS (RFC 7323 §5.3): a timestamp older than TS.Recent marks an old duplicate.
+        if (tcb.TimestampsEnabled && seg.Options.HasTimestamps && !seg.Has(TcpFlags.Rst)
+            && unchecked((int)(seg.Options.TsVal - tcb.TsRecent)) < 0)
+        {
+            fx.Dropped = true;
+            SendAck(tcb, fx);
+            return false;
+        }
+
         // First: is the segment in the receive window?
         int payloadLength = seg.Payload.Length;
         int segLen = seg.SequenceLength;
@@ -42,6 +51,12 @@ public static partial class TcpStep
             SendAck(tcb, fx);
             return false;
         }
+
+        // The segment is acceptable: remember its timestamp to echo (RFC 7323 §4.3), and the
+        // peer is alive, so keep-alive starts over.
+        if (tcb.TimestampsEnabled && seg.Options.HasTimestamps && seg.Seq <= tcb.LastAckSent)
+            tcb.TsRecent = seg.Options.TsVal;
+        if (tcb.KeepAliveAt != long.MaxValue) ArmKeepAlive(tcb, now);
 
         // Second: RST (RFC 5961 §3.2): only an exact match resets; in-window earns a challenge ACK.
         if (seg.Has(TcpFlags.Rst))
@@ -70,11 +85,26 @@ public static partial class TcpStep
         bool finFits = seg.Has(TcpFlags.Fin) && take == payloadLength - skip;
         if (payloadLength > 0)
         {
-            if (tcb.State is TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2)
+            bool delayable = false;
+            if (tcb.State is TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2 && take > 0)
             {
-                if (take > 0) Receive(tcb, seg.Seq + skip, seg.Payload.Span.Slice(skip, take));
+                // Only plain in-order data may wait for a delayed ACK; anything out of order,
+                // trimmed or filling a hole is acknowledged at once (RFC 5681 §4.2).
+                delayable = skip == 0 && seg.Seq == tcb.RcvNxt && take == payloadLength && tcb.OutOfOrder.Count == 0
+                            && tcb.Config.DelayedAck > TimeSpan.Zero;
+                Receive(tcb, seg.Seq + skip, seg.Payload.Span.Slice(skip, take));
             }
-            ackNow = true;
+            if (delayable && tcb.OutOfOrder.Count == 0)
+            {
+                if (take >= tcb.LargestSegmentSeen) tcb.UnackedSegments++;
+                tcb.LargestSegmentSeen = Math.Max(tcb.LargestSegmentSeen, take);
+                if (tcb.UnackedSegments >= 2) ackNow = true; // every second full-sized segment
+                else if (tcb.DelayedAckAt == long.MaxValue) tcb.DelayedAckAt = now + tcb.Config.DelayedAck.Ticks;
+            }
+            else
+            {
+                ackNow = true;
+            }
         }
 
         // Eighth: FIN, which may arrive ahead of missing data and wait for it.
@@ -160,8 +190,10 @@ public static partial class TcpStep
             fx.ReceiveCompleted = true;
         }
         if (!delivered || tcb.PeerFinReceived || !IsSynchronized(tcb.State)) return false;
+        // Compare what we could advertise now (the field is 16 bits, scaled) with what we did.
         long free = ring.Capacity - ring.Count;
+        long advertisable = Math.Min(free >> tcb.RcvWndShift, 65535) << tcb.RcvWndShift;
         long threshold = Math.Min(ring.Capacity / 2, tcb.Config.Mss);
-        return free - tcb.LastAdvertisedWindow >= threshold;
+        return advertisable - tcb.LastAdvertisedWindow >= threshold;
     }
 }

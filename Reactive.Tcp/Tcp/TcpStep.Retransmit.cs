@@ -5,16 +5,58 @@ namespace Reactive.Tcp.Tcp;
 public static partial class TcpStep
 {
     /// <summary>Handles every deadline that is due at <paramref name="now"/>.</summary>
-    private static void OnTimer(Tcb tcb, long now, TcpEffects fx)
+    private static bool OnTimer(Tcb tcb, long now, TcpEffects fx)
     {
         if (tcb.TimeWaitAt <= now && tcb.State == TcpState.TimeWait)
         {
             CloseConnection(tcb, TcpError.None, fx);
-            return;
+            return false;
         }
+        bool ackNow = false;
+        if (tcb.DelayedAckAt <= now)
+        {
+            tcb.DelayedAckAt = long.MaxValue;
+            ackNow = true;
+        }
+        if (tcb.KeepAliveAt <= now) OnKeepAlive(tcb, now, fx);
+        if (tcb.State == TcpState.Closed) return false;
         if (tcb.RecoveryCheckAt <= now) tcb.RecoveryCheckAt = long.MaxValue; // Output, run after every event, does the looking.
         if (tcb.TransmitCheckAt <= now) OnTransmitCheck(tcb, now, fx);
         if (tcb.State != TcpState.Closed && tcb.PersistAt <= now) OnPersist(tcb, now, fx);
+        return ackNow;
+    }
+
+    /// <summary>Starts (or restarts) the keep-alive idle period, when keep-alive is on.</summary>
+    private static void ArmKeepAlive(Tcb tcb, long now)
+    {
+        if (tcb.Config.KeepAliveIdle is not { } idle) return;
+        tcb.KeepAliveAt = now + idle.Ticks;
+        tcb.KeepAliveProbesSent = 0;
+    }
+
+    /// <summary>
+    /// The connection has been idle: probe with a segment the peer must acknowledge; after too
+    /// many unanswered probes the connection is dead (RFC 9293 §3.8.4).
+    /// </summary>
+    private static void OnKeepAlive(Tcb tcb, long now, TcpEffects fx)
+    {
+        tcb.KeepAliveAt = long.MaxValue;
+        if (tcb.State is not (TcpState.Established or TcpState.CloseWait or TcpState.FinWait2)) return;
+        if (tcb.SndMax != tcb.SndUna)
+        {
+            // Data in flight: the retransmission timer watches the peer already.
+            tcb.KeepAliveAt = now + tcb.Config.KeepAliveIdle!.Value.Ticks;
+            return;
+        }
+        if (tcb.KeepAliveProbesSent >= tcb.Config.KeepAliveProbes)
+        {
+            SendReset(tcb, tcb.SndMax, fx);
+            CloseConnection(tcb, TcpError.TimedOut, fx);
+            return;
+        }
+        tcb.KeepAliveProbesSent++;
+        fx.Send(Make(tcb, TcpFlags.Ack, tcb.SndUna - 1));
+        tcb.KeepAliveAt = now + tcb.Config.KeepAliveInterval.Ticks;
     }
 
     /// <summary>The retransmission timer expired (RFC 6298 §5.4–5.7).</summary>

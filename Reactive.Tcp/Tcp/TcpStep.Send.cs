@@ -60,6 +60,17 @@ public static partial class TcpStep
             bool fin = tcb.FinQueued && length == remaining
                        && (!tcb.FinSent || tcb.SndNxt + length == tcb.FinSeq);
             if (length == 0 && !fin) break;
+            int room = PayloadRoom(tcb);
+            bool newData = tcb.SndNxt >= tcb.SndMax;
+            if (!fin && length < room && newData && !sackRecovery)
+            {
+                bool unacknowledged = tcb.SndMax != tcb.SndUna;
+                // Nagle (RFC 9293 §3.7.4): one small segment in flight at a time.
+                if (length == remaining && unacknowledged && !tcb.Config.NoDelay) break;
+                // Sender SWS avoidance (RFC 9293 §3.8.6.2.1): a window-limited sliver waits for a
+                // bigger window unless it is half the largest window offered, or nothing is in flight.
+                if (length < remaining && unacknowledged && length < tcb.MaxSndWnd / 2) break;
+            }
 
             var flags = TcpFlags.Ack;
             if (length > 0 && length == remaining) flags |= TcpFlags.Psh;

@@ -21,6 +21,7 @@ public static partial class TcpStep
     public static void Handle(Tcb tcb, in TcpEvent ev, long now, TcpEffects effects)
     {
         effects.Clear();
+        tcb.TsNow = (uint)(now / TimeSpan.TicksPerMillisecond);
         var before = tcb.State;
         var wasClosed = before == TcpState.Closed && ev.Kind != TcpEventKind.Connect && ev.Kind != TcpEventKind.Segment;
         int transmitMark;
@@ -46,7 +47,7 @@ public static partial class TcpStep
                 tcb.ReadCredit = ev.Count <= 0 ? 0 : tcb.ReadCredit > long.MaxValue - ev.Count ? long.MaxValue : tcb.ReadCredit + ev.Count;
                 break;
             case TcpEventKind.Timer:
-                OnTimer(tcb, now, effects);
+                ackNow = OnTimer(tcb, now, effects);
                 break;
         }
 
@@ -105,6 +106,16 @@ public static partial class TcpStep
         {
             segment.Ack = tcb.RcvNxt;
             if (tcb.SackEnabled && tcb.OutOfOrder.Count > 0 && (flags & TcpFlags.Syn) == 0) AddSackBlocks(tcb, ref segment.Options);
+            // Any segment carrying this ACK satisfies a pending delayed ACK.
+            tcb.DelayedAckAt = long.MaxValue;
+            tcb.UnackedSegments = 0;
+            tcb.LastAckSent = tcb.RcvNxt;
+        }
+        if (tcb.TimestampsEnabled && (flags & (TcpFlags.Rst | TcpFlags.Syn)) == 0)
+        {
+            segment.Options.HasTimestamps = true;
+            segment.Options.TsVal = tcb.TsNow;
+            segment.Options.TsEcr = tcb.TsRecent;
         }
         if ((flags & TcpFlags.Rst) == 0) segment.Window = AdvertiseWindow(tcb, (flags & TcpFlags.Syn) != 0);
         return segment;
@@ -116,9 +127,9 @@ public static partial class TcpStep
     /// </summary>
     private static int PayloadRoom(Tcb tcb)
     {
-        int optionBytes = 0;
+        int optionBytes = tcb.TimestampsEnabled ? 12 : 0;
         if (tcb.SackEnabled && tcb.OutOfOrder.Count > 0)
-            optionBytes = 4 + 8 * Math.Min(tcb.OutOfOrder.Count, 4);
+            optionBytes += 4 + 8 * Math.Min(tcb.OutOfOrder.Count, tcb.TimestampsEnabled ? 3 : 4);
         return Math.Max(1, tcb.EffectiveMss - optionBytes);
     }
 
