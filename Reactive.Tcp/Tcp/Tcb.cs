@@ -25,6 +25,7 @@ public sealed class Tcb
         ReceiveBuffer = new ByteRing(config.ReceiveBufferSize);
         Rtt = new RttEstimator(config);
         PeerMss = config.DefaultPeerMss;
+        if (config.InitialCongestionWindowSegments > 0) Congestion = config.CongestionControl();
         if (config.WindowScaling)
             while ((config.ReceiveBufferSize >> OfferedRcvShift) > 65535 && OfferedRcvShift < 14) OfferedRcvShift++;
     }
@@ -126,6 +127,8 @@ public sealed class Tcb
     public long Cwnd { get; internal set; } = long.MaxValue;
     /// <summary>Slow-start threshold (bytes).</summary>
     public long Ssthresh { get; internal set; } = long.MaxValue;
+    /// <summary>The congestion controller (null when congestion control is off).</summary>
+    public ICongestionControl? Congestion { get; }
     /// <summary>Duplicate ACKs in a row.</summary>
     internal int DupAcks { get; set; }
     /// <summary>In fast recovery until SND.UNA passes <see cref="Recover"/>.</summary>

@@ -78,6 +78,9 @@ public sealed record TcpConfig
     /// <summary>Initial congestion window in segments (RFC 6928: 10); 0 disables congestion control.</summary>
     public int InitialCongestionWindowSegments { get; init; } = 10;
 
+    /// <summary>Congestion controller for each new connection (CUBIC by default, RFC 9438).</summary>
+    public Func<ICongestionControl> CongestionControl { get; init; } = () => new Cubic();
+
     /// <summary>Initial sequence number chooser; null uses a keyed clock-driven generator.</summary>
     public Func<Wire.ConnectionKey, long, uint>? IsnGenerator { get; init; }
 

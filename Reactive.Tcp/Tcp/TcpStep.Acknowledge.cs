@@ -130,13 +130,9 @@ public static partial class TcpStep
                     tcb.Cwnd = Math.Max(tcb.Cwnd - acked + mss, mss);
                 }
             }
-            else if (tcb.Cwnd < tcb.Ssthresh)
-            {
-                tcb.Cwnd += Math.Min(acked, mss); // Slow start with appropriate byte counting, L = 1.
-            }
             else
             {
-                tcb.Cwnd += Math.Max(1, (long)mss * mss / tcb.Cwnd);
+                tcb.Congestion?.OnAck(tcb, acked, now);
             }
         }
         else if (tcb.InRecovery && ack >= tcb.Recover)
@@ -172,10 +168,10 @@ public static partial class TcpStep
         // Fast retransmit (RFC 5681 §3.2), not again for losses from the same window (RFC 6582 §3.2).
         tcb.InRecovery = true;
         tcb.Recover = tcb.SndMax;
-        if (tcb.Cwnd != long.MaxValue)
+        if (tcb.Congestion is { } congestion)
         {
-            tcb.Ssthresh = Math.Max(tcb.BytesInFlight / 2, 2L * mss);
-            tcb.Cwnd = tcb.Ssthresh + 3L * mss;
+            congestion.OnCongestionEvent(tcb, now);
+            tcb.Cwnd = tcb.Ssthresh + 3L * mss; // NewReno's inflation for the three segments that left
         }
         RetransmitOldest(tcb, now, fx);
     }
@@ -198,8 +194,7 @@ public static partial class TcpStep
         int mss = tcb.EffectiveMss;
         tcb.InRecovery = true;
         tcb.Recover = tcb.SndMax;
-        tcb.Ssthresh = Math.Max((tcb.SndMax - tcb.SndUna) / 2, 2L * mss);
-        tcb.Cwnd = tcb.Ssthresh;
+        tcb.Congestion?.OnCongestionEvent(tcb, now);
         tcb.HighRxt = tcb.SndUna;
         tcb.RecoveryRoundStart = now;
         tcb.RoundStartSndMax = tcb.SndMax;

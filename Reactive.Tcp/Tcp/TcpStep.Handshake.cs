@@ -67,11 +67,9 @@ public static partial class TcpStep
     }
 
     /// <summary>Congestion state at the moment the connection is established.</summary>
-    private static void StartCongestionControl(Tcb tcb)
+    private static void StartCongestionControl(Tcb tcb, long now)
     {
-        if (tcb.Config.InitialCongestionWindowSegments <= 0) return;
-        tcb.Cwnd = (long)tcb.Config.InitialCongestionWindowSegments * tcb.EffectiveMss;
-        tcb.Ssthresh = long.MaxValue;
+        tcb.Congestion?.Start(tcb, now);
     }
 
     /// <summary>LISTEN: a SYN creates SYN-RECEIVED; anything else ends this would-be connection.</summary>
@@ -139,7 +137,7 @@ public static partial class TcpStep
         tcb.Retries = 0;
         tcb.Rtt.ResetBackoff();
         tcb.TransmitCheckAt = long.MaxValue;
-        StartCongestionControl(tcb);
+        StartCongestionControl(tcb, now);
     }
 
     /// <summary>SYN-RECEIVED: the ACK of our SYN completes the handshake.</summary>

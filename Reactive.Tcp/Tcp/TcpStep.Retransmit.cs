@@ -95,12 +95,7 @@ public static partial class TcpStep
             return;
         }
 
-        if (tcb.Cwnd != long.MaxValue)
-        {
-            int mss = tcb.EffectiveMss;
-            tcb.Ssthresh = Math.Max(tcb.BytesInFlight / 2, 2L * mss);
-            tcb.Cwnd = mss;
-        }
+        tcb.Congestion?.OnRetransmissionTimeout(tcb, now);
         tcb.InRecovery = false;
         tcb.DupAcks = 0;
         // Go back to the oldest unacknowledged byte; Output resends as the windows allow.
