@@ -127,6 +127,16 @@ internal sealed class Simulation : IDisposable
             }
             if (Server.ConnectionCount == 0 && Client.ConnectionCount == 0 && _flows.All(f => f.Settled)) break;
         }
+        // Let packets still on the wire (delay, jitter, reordering) arrive, so the accounting of
+        // corrupted arrivals covers everything the wire corrupted.
+        try
+        {
+            Scheduler.AdvanceBy(TimeSpan.FromSeconds(1).Ticks);
+        }
+        catch (Exception e)
+        {
+            _escaped.Add(e.ToString());
+        }
         foreach (var l in _listeners) l.Dispose();
     }
 

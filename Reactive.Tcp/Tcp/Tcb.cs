@@ -167,6 +167,13 @@ public sealed class Tcb
     public long DelayedAckAt { get; internal set; } = long.MaxValue;
     /// <summary>Full-sized in-order segments received since our last ACK.</summary>
     internal int UnackedSegments { get; set; }
+    /// <summary>
+    /// Segments still to acknowledge at once before delayed ACKs resume: after any disorder the
+    /// sender is recovering with a small window, which the ACK timer must not hold up.
+    /// </summary>
+    internal int QuickAcks { get; set; }
+    /// <summary>How many segments quick-ACK mode lasts.</summary>
+    internal const int QuickAckSegments = 16;
     /// <summary>Largest payload seen from the peer: what "full-sized" means for delayed ACKs.</summary>
     internal int LargestSegmentSeen { get; set; }
     /// <summary>When the next keep-alive probe goes out.</summary>

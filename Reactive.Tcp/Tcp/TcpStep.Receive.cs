@@ -94,6 +94,8 @@ public static partial class TcpStep
                             && tcb.Config.DelayedAck > TimeSpan.Zero;
                 Receive(tcb, seg.Seq + skip, seg.Payload.Span.Slice(skip, take));
             }
+            if (!delayable) tcb.QuickAcks = Tcb.QuickAckSegments; // disorder: the sender is recovering
+            else if (tcb.QuickAcks > 0) { tcb.QuickAcks--; delayable = false; }
             if (delayable && tcb.OutOfOrder.Count == 0)
             {
                 if (take >= tcb.LargestSegmentSeen) tcb.UnackedSegments++;

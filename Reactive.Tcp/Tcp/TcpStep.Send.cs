@@ -69,7 +69,9 @@ public static partial class TcpStep
                 if (length == remaining && unacknowledged && !tcb.Config.NoDelay) break;
                 // Sender SWS avoidance (RFC 9293 §3.8.6.2.1): a window-limited sliver waits for a
                 // bigger window unless it is half the largest window offered, or nothing is in flight.
-                if (length < remaining && unacknowledged && length < tcb.MaxSndWnd / 2) break;
+                // (Only the peer's window counts here: a congestion-window limit is not a sliver.)
+                long peerRoom = tcb.SndWnd - tcb.BytesInFlight;
+                if (length < remaining && length >= peerRoom && unacknowledged && length < tcb.MaxSndWnd / 2) break;
             }
 
             var flags = TcpFlags.Ack;
