@@ -15,9 +15,14 @@ public sealed class NetworkNamespace : IDisposable
 {
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
     private readonly List<NamespaceProcess> _processes = new();
+    private readonly bool _owned;
     private int _disposed;
 
-    private NetworkNamespace(string name) => Name = name;
+    private NetworkNamespace(string name, bool owned = true)
+    {
+        Name = name;
+        _owned = owned;
+    }
 
     /// <summary>The namespace's name, as <c>ip netns</c> knows it.</summary>
     public string Name { get; }
@@ -56,6 +61,34 @@ public sealed class NetworkNamespace : IDisposable
             return ns;
         }
     }
+
+    /// <summary>
+    /// Uses an existing named namespace (one that <c>ip netns add</c> made) without taking it over:
+    /// <see cref="Dispose"/> stops the processes started through this object but leaves the
+    /// namespace, and the devices in it, in place.
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is not a plain namespace name.</exception>
+    /// <exception cref="TunException">No such namespace.</exception>
+    public static NetworkNamespace Attach(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        // A name is one path component under /run/netns; anything else could point setns() elsewhere.
+        if (name.Length == 0 || name.Length > 64 || name is "." or ".." || name.Any(c => c is '/' or '\0' || char.IsWhiteSpace(c)))
+            throw new ArgumentException($"'{name}' is not a network namespace name.", nameof(name));
+        if (!File.Exists($"/run/netns/{name}"))
+            throw new TunException($"There is no network namespace '{name}' (create it first: ip netns add {name}).");
+        return new NetworkNamespace(name, owned: false);
+    }
+
+    /// <summary>
+    /// Whether the calling thread may create a TUN device without an explicit override: it is not
+    /// in the machine's initial network namespace, or, when that cannot be told (PID 1's namespace
+    /// unreadable), it is inside one that <c>ip netns add</c> made. <see cref="TunLink"/> refuses otherwise.
+    /// </summary>
+    public static bool CurrentThreadIsIsolated() => NamespaceGuard.SafeToCreateDevice();
+
+    /// <summary>True when <see cref="Dispose"/> deletes the namespace (it was made by <see cref="Create"/>).</summary>
+    public bool Owned => _owned;
 
     /// <summary>Runs <paramref name="command"/> inside the namespace (<c>ip netns exec</c>) and waits up to a minute for it.</summary>
     public CommandResult Run(params string[] command) => Run(DefaultTimeout, command);
@@ -120,14 +153,17 @@ public sealed class NetworkNamespace : IDisposable
     /// </summary>
     public TunLink OpenTun(TunLinkOptions options) => Invoke(() => new TunLink(options));
 
-    /// <summary>Stops the processes started here (by PID) and deletes the namespace, which removes its devices.</summary>
+    /// <summary>
+    /// Stops the processes started here (by PID) and, when this object created the namespace,
+    /// deletes it, which removes its devices.
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         NamespaceProcess[] processes;
         lock (_processes) processes = _processes.ToArray();
         foreach (var process in processes) process.Dispose();
-        ChildProcess.Run(["ip", "netns", "del", Name], DefaultTimeout);
+        if (_owned) ChildProcess.Run(["ip", "netns", "del", Name], DefaultTimeout);
     }
 
     /// <inheritdoc />

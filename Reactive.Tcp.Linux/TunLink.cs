@@ -11,7 +11,7 @@ namespace Reactive.Tcp.Linux;
 /// An <see cref="ILink"/> over a Linux TUN device (<c>IFF_TUN | IFF_NO_PI</c>: raw IP packets, no
 /// link header). A dedicated reader thread waits in <c>poll()</c> and delivers each IPv4 packet on
 /// <see cref="Inbound"/> from that thread; other packets (IPv6) are skipped and counted.
-/// <see cref="Send"/> writes one packet per <c>write()</c> and may be called from any thread.
+/// <see cref="Send(ReadOnlyMemory{byte})"/> writes one packet per <c>write()</c> and may be called from any thread.
 /// Disposing stops the reader and closes the descriptor, which removes a device this link created.
 /// </summary>
 /// <remarks>
@@ -40,9 +40,9 @@ public sealed unsafe class TunLink : ILink
     {
         Options = options ?? throw new ArgumentNullException(nameof(options));
         Validate(options);
-        if (!options.AllowInitialNamespace && NamespaceGuard.InInitialNamespace() == true)
+        if (!options.AllowInitialNamespace && !NamespaceGuard.SafeToCreateDevice())
             throw new TunException(
-                "Refusing to create a TUN device in the machine's initial network namespace, where its packets could leave the machine. " +
+                "Refusing to create a TUN device in the machine's initial network namespace (or one that cannot be told apart from it), where its packets could leave the machine. " +
                 "Run inside a network namespace (ip netns add rxt-x; ip netns exec rxt-x ...), or open it through NetworkNamespace.OpenTun.");
 
         _tun = OpenDevice(options, out var name);
@@ -135,6 +135,20 @@ public sealed unsafe class TunLink : ILink
         finally
         {
             if (added) _tun.DangerousRelease();
+        }
+    }
+
+    /// <summary>Writes a pooled packet like <see cref="Send(ReadOnlyMemory{byte})"/>, then releases it (the write has copied it into the kernel).</summary>
+    public void Send(Reactive.Tcp.Wire.PooledPacket packet)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        try
+        {
+            Send(packet.Memory);
+        }
+        finally
+        {
+            packet.Release();
         }
     }
 

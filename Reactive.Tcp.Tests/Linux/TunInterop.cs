@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Reactive.Tcp.Links;
 using Reactive.Tcp.Linux;
 using Reactive.Tcp.Stack;
 using Reactive.Tcp.Tcp;
@@ -21,14 +22,18 @@ internal sealed class TunInterop : IDisposable
 
     private NamespaceProcess? _capture;
 
-    public TunInterop(TcpConfig? tcp = null, int mtu = 1500)
+    /// <param name="tcp">TCP settings of the stack.</param>
+    /// <param name="mtu">MTU of the device and the stack.</param>
+    /// <param name="pcap">When given, the stack's link is recorded to it (both directions, as the stack sees them).</param>
+    public TunInterop(TcpConfig? tcp = null, int mtu = 1500, PcapWriter? pcap = null)
     {
         try
         {
             Namespace = NetworkNamespace.Create();
             Link = Namespace.OpenTun(new TunLinkOptions { Name = DeviceName, Mtu = mtu, KernelAddress = KernelAddress, StackAddress = StackAddress });
             Scheduler = new RealTimeScheduler();
-            Stack = new TcpStack(Link, new TcpStackOptions { Address = StackAddress, Tcp = (tcp ?? TcpConfig.Default) with { Mtu = mtu } }, Scheduler);
+            ILink link = pcap is null ? Link : Link.WithPcap(pcap, Scheduler);
+            Stack = new TcpStack(link, new TcpStackOptions { Address = StackAddress, Tcp = (tcp ?? TcpConfig.Default) with { Mtu = mtu } }, Scheduler);
             // RXTCP_PCAP_DIR=/some/dir keeps a capture of each rig for diagnosis.
             if (Environment.GetEnvironmentVariable("RXTCP_PCAP_DIR") is { Length: > 0 } dir && File.Exists("/usr/bin/tcpdump"))
             {

@@ -44,12 +44,30 @@ public class TunLinkTests(ITestOutputHelper output)
     [LinuxRootFact]
     public void Opening_in_the_initial_namespace_is_refused_with_advice()
     {
-        // Only meaningful (and only safe) when this thread really is in the initial namespace.
-        if (ReadNetNs("/proc/thread-self/ns/net") is not { } mine || mine != ReadNetNs("/proc/1/ns/net")) return;
+        // Only meaningful when this thread is not in a namespace of its own. Where PID 1's namespace
+        // cannot be read (a non-dumpable PID 1, as in some sandboxes), "not isolated" means "not in an
+        // ip-netns namespace", and the link must refuse then too.
+        if (NetworkNamespace.CurrentThreadIsIsolated()) return;
         var e = Assert.Throws<TunException>(() => new TunLink(new TunLinkOptions { Name = "rxtnever0" }));
         output.WriteLine(e.Message);
         Assert.Contains("network namespace", e.Message);
         Assert.False(Directory.Exists("/sys/class/net/rxtnever0"));
+    }
+
+    [LinuxRootFact]
+    public void Attaching_to_a_named_namespace_uses_it_without_deleting_it()
+    {
+        using var owner = NetworkNamespace.Create();
+        using (var attached = NetworkNamespace.Attach(owner.Name))
+        {
+            Assert.False(attached.Owned);
+            Assert.True(attached.Invoke(NetworkNamespace.CurrentThreadIsIsolated));
+            using var link = attached.OpenTun(new TunLinkOptions { Name = "rxt0" });
+            Assert.True(owner.Run("ip", "link", "show", "rxt0").Succeeded);
+        }
+        Assert.True(File.Exists(owner.Path), "disposing an attached namespace deleted it");
+        Assert.Throws<TunException>(() => NetworkNamespace.Attach("rxt-does-not-exist"));
+        Assert.Throws<ArgumentException>(() => NetworkNamespace.Attach("../etc"));
     }
 
     [LinuxRootFact]
@@ -91,12 +109,6 @@ public class TunLinkTests(ITestOutputHelper output)
         Assert.True(link.SkippedNonIPv4 > 0, "no IPv6 packet was seen: " + ns.Run("ip", "addr", "show", "dev", "rxt0").StandardOutput);
         Assert.Equal(0, delivered);
         Assert.Equal(0, link.ReadErrors);
-    }
-
-    private static string? ReadNetNs(string path)
-    {
-        try { return new FileInfo(path).LinkTarget; }
-        catch (IOException) { return null; }
     }
 
     private static int RunHere(string file, params string[] args)

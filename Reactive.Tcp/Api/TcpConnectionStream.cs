@@ -16,7 +16,9 @@ internal sealed class TcpConnectionStream : Stream
     private readonly Channel<ReadOnlyMemory<byte>> _chunks = Channel.CreateUnbounded<ReadOnlyMemory<byte>>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CreditReader _reader;
     private ReadOnlyMemory<byte> _leftover;
-    private bool _creditOutstanding;
+    // Read credit granted and not yet used by delivered bytes. New credit is granted only when it
+    // is all used, so at most one read's buffer is ever in flight to this stream.
+    private long _creditRemaining;
     private bool _disposed;
 
     public TcpConnectionStream(TcpConnection connection, ConnectionHost host, TcpStack stack)
@@ -39,9 +41,9 @@ internal sealed class TcpConnectionStream : Stream
         if (buffer.IsEmpty) return 0;
         if (_leftover.IsEmpty)
         {
-            if (!_creditOutstanding)
+            if (_creditRemaining <= 0 && !_chunks.Reader.TryPeek(out _))
             {
-                _creditOutstanding = true;
+                _creditRemaining = buffer.Length;
                 _stack.PostFromApp(_host, HostCommand.GrantCredit, _reader, buffer.Length);
             }
             if (!await _chunks.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
@@ -50,7 +52,7 @@ internal sealed class TcpConnectionStream : Stream
                 return 0;
             }
             _chunks.Reader.TryRead(out _leftover);
-            _creditOutstanding = false;
+            _creditRemaining -= _leftover.Length;
         }
         int n = Math.Min(buffer.Length, _leftover.Length);
         _leftover.Span[..n].CopyTo(buffer.Span);

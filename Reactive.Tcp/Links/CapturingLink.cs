@@ -1,6 +1,7 @@
 using System.Reactive.Concurrency;
 using System.Reactive.Linq;
 using System.Reactive.Subjects;
+using Reactive.Tcp.Wire;
 
 namespace Reactive.Tcp.Links;
 
@@ -82,6 +83,22 @@ public sealed class CapturingLink : ILink
         }
 
         _sent.OnNext(copy);
+    }
+
+    /// <summary>Records a copy of <paramref name="packet"/> as <see cref="Send(ReadOnlyMemory{byte})"/> does, then releases the pooled buffer.</summary>
+    /// <param name="packet">The packet the stack sends; the link releases it.</param>
+    public void Send(PooledPacket packet)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        try
+        {
+            // The history and the Sent stream get copies, so the buffer can go back at once.
+            Send(packet.Memory);
+        }
+        finally
+        {
+            packet.Release();
+        }
     }
 
     /// <summary>Forgets the send history (for example between the phases of a test).</summary>

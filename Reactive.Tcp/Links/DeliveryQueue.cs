@@ -18,14 +18,14 @@ namespace Reactive.Tcp.Links;
 /// delivered on the caller's thread (what the stand-alone operators want); without it every packet
 /// goes through the scheduler (what a wire needs so that a stack is never re-entered from Send).</para>
 /// </remarks>
-internal sealed class DeliveryQueue : IDisposable
+internal sealed class DeliveryQueue : IPacketQueue, IDisposable
 {
     private readonly IScheduler _scheduler;
     private readonly IObserver<ReadOnlyMemory<byte>> _sink;
     private readonly WireCounters? _counters;
     private readonly bool _passThroughWhenIdle;
     private readonly object _gate = new();
-    private readonly PriorityQueue<ReadOnlyMemory<byte>, DueKey> _pending = new(DueKey.Comparer);
+    private readonly PriorityQueue<WirePacket, DueKey> _pending = new(DueKey.Comparer);
 
     private long _nextSeq;
     private long _generations;
@@ -54,7 +54,10 @@ internal sealed class DeliveryQueue : IDisposable
     }
 
     /// <summary>Queues <paramref name="packet"/> for delivery <paramref name="delay"/> from now.</summary>
-    public void Enqueue(ReadOnlyMemory<byte> packet, TimeSpan delay)
+    public void Enqueue(ReadOnlyMemory<byte> packet, TimeSpan delay) => Enqueue(WirePacket.Unowned(packet), delay);
+
+    /// <summary>Queues <paramref name="packet"/> for delivery <paramref name="delay"/> from now; its reference is released once delivered or dropped.</summary>
+    public void Enqueue(WirePacket packet, TimeSpan delay)
     {
         var now = _scheduler.Now.UtcTicks;
         var due = delay <= TimeSpan.Zero ? now : SaturatingAdd(now, delay.Ticks);
@@ -65,6 +68,7 @@ internal sealed class DeliveryQueue : IDisposable
         {
             if (_terminated || _completing)
             {
+                packet.Release();
                 return;
             }
 
@@ -158,7 +162,11 @@ internal sealed class DeliveryQueue : IDisposable
     private void TerminateLocked()
     {
         _terminated = true;
-        _pending.Clear();
+        while (_pending.TryDequeue(out var dropped, out _))
+        {
+            dropped.Release();
+        }
+
         _armedGeneration = 0;
         _timer?.Dispose();
         _timer = null;
@@ -235,7 +243,7 @@ internal sealed class DeliveryQueue : IDisposable
         {
             while (true)
             {
-                ReadOnlyMemory<byte> packet;
+                WirePacket packet;
                 lock (_gate)
                 {
                     if (_terminated
@@ -260,10 +268,19 @@ internal sealed class DeliveryQueue : IDisposable
         return Disposable.Empty;
     }
 
-    private void Deliver(ReadOnlyMemory<byte> packet)
+    // The receiver may only read the bytes during OnNext (ILink's contract), so the reference
+    // can go back as soon as it returns, or throws.
+    private void Deliver(WirePacket packet)
     {
-        _counters?.AddDelivered();
-        _sink.OnNext(packet);
+        try
+        {
+            _counters?.AddDelivered();
+            _sink.OnNext(packet.Memory);
+        }
+        finally
+        {
+            packet.Release();
+        }
     }
 
     private void FinishDelivering()

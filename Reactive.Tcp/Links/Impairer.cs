@@ -12,20 +12,37 @@ internal sealed class Impairer
     private readonly Random _rng;
     private readonly WireCounters? _counters;
     private readonly object _gate = new();
+    private readonly bool _deterministic;
 
     public Impairer(Impairments impairments, Random rng, WireCounters? counters)
     {
         _impairments = impairments;
         _rng = rng;
         _counters = counters;
+
+        // With nothing left to chance, no decision touches the random source, so the lock that
+        // guards it (taken for every packet otherwise) can be skipped.
+        _deterministic = impairments is { Loss: 0, Duplicate: 0, Corrupt: 0, Reorder: 0 } && impairments.Jitter == TimeSpan.Zero;
     }
 
     /// <summary>Decides the fate of <paramref name="packet"/> and hands each surviving copy to <paramref name="queue"/>.</summary>
-    public void Process(ReadOnlyMemory<byte> packet, DeliveryQueue queue)
+    public void Process(ReadOnlyMemory<byte> packet, IPacketQueue queue) => Process(WirePacket.Unowned(packet), queue);
+
+    /// <summary>
+    /// Decides the fate of <paramref name="packet"/>, taking over its reference: each surviving copy
+    /// goes to <paramref name="queue"/> with a reference of its own, and a lost packet is released.
+    /// </summary>
+    public void Process(WirePacket packet, IPacketQueue queue)
     {
         var imp = _impairments;
+        if (_deterministic)
+        {
+            queue.Enqueue(packet, imp.Delay);
+            return;
+        }
+
         int copies;
-        ReadOnlyMemory<byte> first, second = default;
+        WirePacket first, second = default;
         TimeSpan firstDelay, secondDelay = default;
 
         // The lock only guards the random source (System.Random is not thread-safe). Enqueueing
@@ -36,6 +53,7 @@ internal sealed class Impairer
             if (ImpairmentDecisions.Chance(_rng, imp.Loss))
             {
                 _counters?.AddLost();
+                packet.Release();
                 return;
             }
 
@@ -46,10 +64,13 @@ internal sealed class Impairer
                 copies = 2;
             }
 
+            // The duplicate shares the buffer, so it needs its own reference before the first
+            // copy can be delivered (and released) by another thread.
+            var duplicate = copies == 2 ? packet.Share() : default;
             first = Shape(packet, imp, out firstDelay);
             if (copies == 2)
             {
-                second = Shape(packet, imp, out secondDelay);
+                second = Shape(duplicate, imp, out secondDelay);
             }
         }
 
@@ -61,15 +82,19 @@ internal sealed class Impairer
     }
 
     // Decisions that each copy of a duplicated packet gets on its own, as on a real path.
-    private ReadOnlyMemory<byte> Shape(ReadOnlyMemory<byte> packet, Impairments imp, out TimeSpan delay)
+    private WirePacket Shape(WirePacket packet, Impairments imp, out TimeSpan delay)
     {
-        var payload = packet;
+        var result = packet;
         if (ImpairmentDecisions.Chance(_rng, imp.Corrupt))
         {
-            payload = ImpairmentDecisions.CorruptCopy(packet, _rng, out var corrupted);
+            var payload = ImpairmentDecisions.CorruptCopy(packet.Memory, _rng, out var corrupted);
             if (corrupted)
             {
                 _counters?.AddCorrupted();
+
+                // The damaged copy is a new array of its own; this copy no longer needs the buffer.
+                packet.Release();
+                result = WirePacket.Unowned(payload);
             }
         }
 
@@ -80,6 +105,6 @@ internal sealed class Impairer
             delay += imp.ReorderDelay;
         }
 
-        return payload;
+        return result;
     }
 }

@@ -1,5 +1,6 @@
 using System.Reactive.Concurrency;
 using System.Reactive.Linq;
+using Reactive.Tcp.Wire;
 
 namespace Reactive.Tcp.Links;
 
@@ -50,6 +51,16 @@ public sealed class PcapLink : ILink
     {
         // Record first: once sent, the buffer belongs to the inner link, which may recycle it.
         _writer.Write(packet.Span, _scheduler.Now);
+        _inner.Send(packet);
+    }
+
+    /// <inheritdoc/>
+    public void Send(PooledPacket packet)
+    {
+        ArgumentNullException.ThrowIfNull(packet);
+        _writer.Write(packet.Memory.Span, _scheduler.Now);
+
+        // The reference goes on to the inner link, which releases it; the packet is not ours to read after this.
         _inner.Send(packet);
     }
 

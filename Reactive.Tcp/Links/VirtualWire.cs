@@ -1,6 +1,7 @@
 using System.Reactive.Concurrency;
 using System.Reactive.Linq;
 using System.Reactive.Subjects;
+using Reactive.Tcp.Wire;
 
 namespace Reactive.Tcp.Links;
 
@@ -10,15 +11,19 @@ namespace Reactive.Tcp.Links;
 /// <see cref="ILink.Inbound"/> and the other way round.
 /// </summary>
 /// <remarks>
-/// <para>Every delivery goes through the scheduler, even with no delay: <see cref="ILink.Send"/>
+/// <para>Every delivery goes through the scheduler, even with no delay: <see cref="ILink.Send(ReadOnlyMemory{byte})"/>
 /// only queues, so a stack that sends while handling an inbound packet is never re-entered. (Use a
 /// scheduler that queues work, such as <c>TestScheduler</c> or an <see cref="EventLoopScheduler"/>;
 /// <see cref="ImmediateScheduler"/> would run deliveries inline.) Packets due at the same time
-/// arrive in the order they were sent, and a burst is delivered by a single scheduled drain.</para>
+/// arrive in the order they were sent, and a burst is delivered by a single scheduled drain. A
+/// direction that can never delay a packet (no delay, jitter or reordering) uses a plain FIFO
+/// queue, and one without random decisions skips the random source's lock.</para>
 /// <para>Random decisions come from one <see cref="Random"/> per direction seeded with
 /// <see cref="Impairments.Seed"/>, so a run on a virtual-time scheduler is exactly repeatable.</para>
 /// <para>Delivered packets share the sender's buffer (receivers must not mutate it), except corrupted
-/// ones, which are copies.</para>
+/// ones, which are copies. A packet sent as a <see cref="PooledPacket"/> is released after the
+/// receiving end's <c>OnNext</c> returns (after the last one, for a duplicated packet), or when
+/// it is lost, oversize, or still in flight when the wire is cut.</para>
 /// </remarks>
 public sealed class VirtualWire : IDisposable
 {
@@ -83,26 +88,39 @@ public sealed class VirtualWire : IDisposable
         private readonly int _mtu;
         private readonly Subject<ReadOnlyMemory<byte>> _arrivals = new();
         private readonly Impairer _impairer;
-        private readonly DeliveryQueue _queue;
+        private readonly IPacketQueue _queue;
+        private readonly Action _close;
 
         public Direction(IScheduler scheduler, Impairments impairments, int mtu)
         {
             _mtu = mtu;
             Arrivals = _arrivals.AsObservable();
             _impairer = new Impairer(impairments, new Random(impairments.Seed), Counters);
-            _queue = new DeliveryQueue(scheduler, _arrivals, Counters, passThroughWhenIdle: false);
+            if (impairments.Delay == TimeSpan.Zero && impairments.Jitter == TimeSpan.Zero && impairments.Reorder == 0)
+            {
+                var fifo = new FifoDeliveryQueue(scheduler, _arrivals, Counters);
+                _queue = fifo;
+                _close = fifo.CompleteNow;
+            }
+            else
+            {
+                var timed = new DeliveryQueue(scheduler, _arrivals, Counters, passThroughWhenIdle: false);
+                _queue = timed;
+                _close = timed.CompleteNow;
+            }
         }
 
         public WireCounters Counters { get; } = new();
 
         public IObservable<ReadOnlyMemory<byte>> Arrivals { get; }
 
-        public void Send(ReadOnlyMemory<byte> packet)
+        public void Send(WirePacket packet)
         {
             Counters.AddSent();
-            if (packet.Length > _mtu)
+            if (packet.Memory.Length > _mtu)
             {
                 Counters.AddOversize();
+                packet.Release();
                 return;
             }
 
@@ -110,7 +128,7 @@ public sealed class VirtualWire : IDisposable
         }
 
         // Completes the subject through the queue so that OnCompleted never overlaps a delivery.
-        public void Close() => _queue.CompleteNow();
+        public void Close() => _close();
     }
 
     private sealed class End : ILink
@@ -134,8 +152,20 @@ public sealed class VirtualWire : IDisposable
         {
             if (!_wire.IsDisposed)
             {
-                _outbound.Send(packet);
+                _outbound.Send(WirePacket.Unowned(packet));
             }
+        }
+
+        public void Send(PooledPacket packet)
+        {
+            ArgumentNullException.ThrowIfNull(packet);
+            if (_wire.IsDisposed)
+            {
+                packet.Release();
+                return;
+            }
+
+            _outbound.Send(WirePacket.Pooled(packet));
         }
 
         public void Dispose() => _wire.Dispose();

@@ -49,20 +49,27 @@ internal sealed class ConnectionHost
     public ConnectionHost Step(in StackEvent e)
     {
         long now = _stack.Scheduler.Now.UtcTicks;
-        _stepWasSegment = e.Kind == StackEventKind.Tcp && e.Tcp.Kind == TcpEventKind.Segment;
+        _stepWasSegment = e.IsSegment;
+        ref readonly var inbound = ref _stack.InboundEvent;
         _stepWasPump = false;
         _skipStep = false;
         if (Tcb is null)
         {
             var state = TcpState.Closed;
             if (_stepWasSegment && !Active && _stack.IsListening(Key.LocalPort)
-                && e.Tcp.Segment.Has(TcpFlags.Syn) && (e.Tcp.Segment.Flags & (TcpFlags.Ack | TcpFlags.Rst)) == 0)
+                && inbound.Segment.Has(TcpFlags.Syn) && (inbound.Segment.Flags & (TcpFlags.Ack | TcpFlags.Rst)) == 0)
                 state = TcpState.Listen;
             Tcb = new Tcb(Key, _stack.Options.Tcp, new SeqNum(_stack.NextIsn(Key, now)), state);
             if (state == TcpState.Listen) _stack.Ports.TryClaim(Key.LocalPort, exclusive: false);
         }
 
-        TcpEvent ev = e.Tcp;
+        if (_stepWasSegment)
+        {
+            TcpStep.Handle(Tcb, inbound, now, Effects);
+            return this;
+        }
+
+        var ev = e.Kind == StackEventKind.Host ? TcpEvent.Credit(e.Count) : new TcpEvent { Kind = e.TcpKind, Count = e.Count };
         if (e.Kind == StackEventKind.Host)
         {
             switch (e.Command)

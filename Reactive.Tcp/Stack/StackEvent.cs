@@ -4,7 +4,7 @@ using Reactive.Tcp.Wire;
 namespace Reactive.Tcp.Stack;
 
 /// <summary>What kind of input entered the stack's serial event stream.</summary>
-internal enum StackEventKind
+internal enum StackEventKind : byte
 {
     /// <summary>A raw packet from the link, not yet parsed.</summary>
     Frame,
@@ -17,7 +17,7 @@ internal enum StackEventKind
 }
 
 /// <summary>Host-level commands that become TCP events only at step time.</summary>
-internal enum HostCommand
+internal enum HostCommand : byte
 {
     None,
     /// <summary>Feed the next pending send into the send buffer.</summary>
@@ -34,38 +34,53 @@ internal enum HostCommand
     Wake,
 }
 
-/// <summary>One input to the stack's serial pipeline.</summary>
+/// <summary>
+/// One input to the stack's serial pipeline, kept small (64 bytes) because every operator in the
+/// chain copies it. A segment's parsed header does not travel in it: <see cref="TcpStack"/> parses
+/// into one slot (<see cref="TcpStack.InboundEvent"/>) that the connection's step reads, which is
+/// safe because the chain runs serially and synchronously from parsing to the step.
+/// </summary>
 internal readonly struct StackEvent
 {
     public readonly StackEventKind Kind;
-    public readonly ReadOnlyMemory<byte> Frame;
-    public readonly ConnectionKey Key;
-    public readonly TcpEvent Tcp;
     public readonly HostCommand Command;
+
+    // A byte rather than the int-sized enum, packed with the other two kinds.
+    private readonly byte _tcpKind;
+    public readonly ConnectionKey Key;
+    public readonly ReadOnlyMemory<byte> Frame;
     public readonly ConnectionHost? Host;
     public readonly object? Argument;
+    public readonly long Count;
 
-    private StackEvent(StackEventKind kind, ReadOnlyMemory<byte> frame, ConnectionKey key, in TcpEvent tcp, HostCommand command, ConnectionHost? host, object? argument)
+    private StackEvent(StackEventKind kind, ReadOnlyMemory<byte> frame, ConnectionKey key, TcpEventKind tcpKind, HostCommand command, ConnectionHost? host, object? argument, long count)
     {
         Kind = kind;
         Frame = frame;
         Key = key;
-        Tcp = tcp;
+        _tcpKind = (byte)tcpKind;
         Command = command;
         Host = host;
         Argument = argument;
+        Count = count;
     }
 
-    public static StackEvent FromFrame(ReadOnlyMemory<byte> frame) => new(StackEventKind.Frame, frame, default, default, HostCommand.None, null, null);
+    public TcpEventKind TcpKind => (TcpEventKind)_tcpKind;
 
-    public static StackEvent Segment(ConnectionKey key, in TcpSegment segment) =>
-        new(StackEventKind.Tcp, default, key, TcpEvent.FromSegment(segment), HostCommand.None, null, null);
+    /// <summary>A segment, parsed into <see cref="TcpStack.InboundEvent"/>.</summary>
+    public bool IsSegment => Kind == StackEventKind.Tcp && TcpKind == TcpEventKind.Segment;
 
-    public static StackEvent ForHost(ConnectionHost host, in TcpEvent ev) =>
-        new(StackEventKind.Tcp, default, host.Key, ev, HostCommand.None, host, null);
+    public static StackEvent FromFrame(ReadOnlyMemory<byte> frame) => new(StackEventKind.Frame, frame, default, default, HostCommand.None, null, null, 0);
+
+    public static StackEvent Segment(ConnectionKey key) =>
+        new(StackEventKind.Tcp, default, key, TcpEventKind.Segment, HostCommand.None, null, null, 0);
+
+    /// <summary>An application or timer event that carries nothing but its kind and a count.</summary>
+    public static StackEvent ForHost(ConnectionHost host, TcpEventKind kind, long count = 0) =>
+        new(StackEventKind.Tcp, default, host.Key, kind, HostCommand.None, host, null, count);
 
     public static StackEvent ForHost(ConnectionHost host, HostCommand command, object? argument = null, long count = 0) =>
-        new(StackEventKind.Host, default, host.Key, TcpEvent.Credit(count), command, host, argument);
+        new(StackEventKind.Host, default, host.Key, TcpEventKind.ReadCredit, command, host, argument, count);
 
-    public static StackEvent Handled => new(StackEventKind.Handled, default, default, default, HostCommand.None, null, null);
+    public static StackEvent Handled => new(StackEventKind.Handled, default, default, default, HostCommand.None, null, null, 0);
 }

@@ -15,7 +15,8 @@ namespace Reactive.Tcp.Stack;
 /// A userspace TCP/IP stack over one <see cref="ILink"/>, built as an Rx pipeline:
 /// link packets → parse (bad ones counted and dropped) → merged with application commands and
 /// timer ticks → serialised → <c>GroupByUntil</c> per 4-tuple (a group ends when its connection is
-/// CLOSED) → <c>Scan</c> over the pure <see cref="TcpStep"/> → effects carried out at the edge
+/// CLOSED; <see cref="GroupByUntilClosedExtensions.GroupByUntilClosed{TSource, TKey, TDuration}"/>,
+/// which does not allocate per element) → <c>Scan</c> over the pure <see cref="TcpStep"/> → effects carried out at the edge
 /// (segments to the link, bytes to the application, timers on the injected <see cref="IScheduler"/>).
 /// </summary>
 public sealed class TcpStack : IDisposable
@@ -28,6 +29,7 @@ public sealed class TcpStack : IDisposable
     private readonly Dictionary<ushort, IObserver<UdpMessage>> _udpBindings = new();
     private readonly IsnGenerator _isn = new();
     private readonly IDisposable _pipeline;
+    private TcpEvent _inbound;
     private bool _disposed;
 
     /// <summary>Starts a stack on <paramref name="link"/>; every timer and every serialised hop uses <paramref name="scheduler"/>.</summary>
@@ -42,7 +44,7 @@ public sealed class TcpStack : IDisposable
             .Synchronize(_gate)
             .Select(Classify)
             .Where(e => e.Kind is StackEventKind.Tcp or StackEventKind.Host)
-            .GroupByUntil(e => e.Key, group => HostFor(group.Key))
+            .GroupByUntilClosed(e => e.Key, group => HostFor(group.Key))
             .SelectMany(group => group.Scan((ConnectionHost?)null, (host, e) => SafeStep(host ?? _hosts[group.Key], e)))
             .Subscribe(host => SafeExecute(host!), error => PipelineError = error);
     }
@@ -131,7 +133,7 @@ public sealed class TcpStack : IDisposable
         var scheduled = Scheduler.Schedule(() =>
         {
             lock (_gate) _hosts[key] = host;
-            PostNow(StackEvent.ForHost(host, TcpEvent.Of(TcpEventKind.Connect)));
+            PostNow(StackEvent.ForHost(host, TcpEventKind.Connect));
         });
         return Disposable.Create(() =>
         {
@@ -188,6 +190,12 @@ public sealed class TcpStack : IDisposable
         _commands.OnCompleted();
     }
 
+    /// <summary>
+    /// The segment that the event being handled carries (see <see cref="StackEvent"/>): filled in
+    /// by parsing just before the event enters its group, read by the step.
+    /// </summary>
+    internal ref readonly TcpEvent InboundEvent => ref _inbound;
+
     internal bool IsListening(ushort port) => _listeners.ContainsKey(port);
 
     /// <summary>The state of the connection block for <paramref name="key"/>, if one is alive (including half-open ones no table shows).</summary>
@@ -208,7 +216,19 @@ public sealed class TcpStack : IDisposable
 
     internal void Transmit(ConnectionKey key, in TcpSegment segment)
     {
-        _link.Send(PacketBuilder.BuildTcp(key.LocalAddress, key.RemoteAddress, segment));
+        // Written into a pooled buffer rather than a new array per packet; the link releases it
+        // once the bytes have been delivered or written (ILink.Send(PooledPacket)).
+        var packet = PooledPacket.Rent(PacketBuilder.GetTcpPacketLength(segment));
+        try
+        {
+            PacketBuilder.WriteTcp(packet.Span, key.LocalAddress, key.RemoteAddress, segment);
+        }
+        catch
+        {
+            packet.Release();
+            throw;
+        }
+        _link.Send(packet);
     }
 
     /// <summary>Enters the serial pipeline right now (caller is not inside the pipeline).</summary>
@@ -218,17 +238,18 @@ public sealed class TcpStack : IDisposable
     }
 
     /// <summary>Hands an application command to the pipeline on the scheduler, never re-entering it.</summary>
+    /// <remarks>Only the event's kind and count travel: the application's commands carry nothing else.</remarks>
     internal void PostFromApp(ConnectionHost host, in TcpEvent ev)
     {
-        var e = StackEvent.ForHost(host, ev);
-        Scheduler.Schedule(e, (_, state) => { PostNow(state); return Disposable.Empty; });
+        System.Diagnostics.Debug.Assert(ev.Kind is not (TcpEventKind.Segment or TcpEventKind.Send), "Segments and data do not travel as application commands.");
+        Post(StackEvent.ForHost(host, ev.Kind, ev.Count));
     }
 
-    internal void PostFromApp(ConnectionHost host, HostCommand command, object? argument = null, long count = 0)
-    {
-        var e = StackEvent.ForHost(host, command, argument, count);
-        Scheduler.Schedule(e, (_, state) => { PostNow(state); return Disposable.Empty; });
-    }
+    internal void PostFromApp(ConnectionHost host, HostCommand command, object? argument = null, long count = 0) =>
+        Post(StackEvent.ForHost(host, command, argument, count));
+
+    private void Post(in StackEvent e) =>
+        Scheduler.Schedule((Stack: this, Event: e), static (_, state) => { state.Stack.PostNow(state.Event); return Disposable.Empty; });
 
     internal void Forget(ConnectionHost host)
     {
@@ -273,7 +294,9 @@ public sealed class TcpStack : IDisposable
                         return StackEvent.Handled;
                     }
                     Counters.SegmentIn();
-                    return StackEvent.Segment(packet.TcpConnectionKey, packet.Tcp);
+                    _inbound.Kind = TcpEventKind.Segment;
+                    _inbound.Segment = packet.Tcp;
+                    return StackEvent.Segment(packet.TcpConnectionKey);
                 case PacketKind.Udp:
                     if (_udpBindings.TryGetValue(packet.Udp.DestinationPort, out var binding))
                         binding.OnNext(new UdpMessage(packet.Ip.Source, packet.Udp.SourcePort, packet.Udp.DestinationPort, packet.Udp.Payload.ToArray()));

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Reactive.Tcp.Wire;
 
@@ -75,7 +76,8 @@ public static class Checksum
     }
 
     /// <summary>
-    /// Sums the data as 16-bit words in the machine's byte order, eight bytes per load. Each
+    /// Sums the data as 16-bit words in the machine's byte order, 64 bytes per turn with Vector256
+    /// where the hardware has it, otherwise (and for the tail) eight bytes per load. Each
     /// 64-bit load is split into two 32-bit halves before adding so the accumulators cannot
     /// overflow for any span length; four accumulators let the adds run in parallel.
     /// </summary>
@@ -85,6 +87,32 @@ public static class Checksum
         nuint length = (nuint)data.Length;
         nuint i = 0;
         ulong a = 0, b = 0, c = 0, d = 0;
+
+        if (Vector256.IsHardwareAccelerated && length >= 64)
+        {
+            // The scalar trick below, four 64-bit lanes at a time: each lane adds the two 32-bit
+            // halves of its word, which cannot overflow 64 bits for any span length. Two
+            // accumulator pairs keep two loads in flight per turn. About twice the scalar speed
+            // from a few hundred bytes up; the tail (under 64 bytes) goes through the scalar code.
+            var low = Vector256.Create(0xFFFF_FFFFUL);
+            var acc0 = Vector256<ulong>.Zero;
+            var acc1 = Vector256<ulong>.Zero;
+            var acc2 = Vector256<ulong>.Zero;
+            var acc3 = Vector256<ulong>.Zero;
+            do
+            {
+                var v0 = Vector256.LoadUnsafe(ref Unsafe.As<byte, ulong>(ref Unsafe.Add(ref start, i)));
+                var v1 = Vector256.LoadUnsafe(ref Unsafe.As<byte, ulong>(ref Unsafe.Add(ref start, i + 32)));
+                acc0 += v0 & low;
+                acc1 += Vector256.ShiftRightLogical(v0, 32);
+                acc2 += v1 & low;
+                acc3 += Vector256.ShiftRightLogical(v1, 32);
+                i += 64;
+            }
+            while (length - i >= 64);
+            a = Vector256.Sum(acc0 + acc1);
+            b = Vector256.Sum(acc2 + acc3);
+        }
 
         while (length - i >= 32)
         {

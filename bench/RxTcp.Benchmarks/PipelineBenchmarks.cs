@@ -18,7 +18,10 @@ namespace RxTcp.Benchmarks;
 public class PipelineBenchmarks
 {
     public const int Segments = 512;
-    public const int Bytes = 1460 * Segments;
+
+    /// <summary>Payload of a full segment: MSS 1460 less the 12-byte timestamps option both stacks negotiate.</summary>
+    public const int SegmentPayload = 1448;
+    public const int Bytes = SegmentPayload * Segments;
 
     private PipelineRig _pipeline = null!;
     private BareStepRig _bare = null!;

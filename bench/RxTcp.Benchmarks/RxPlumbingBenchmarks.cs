@@ -3,6 +3,7 @@ using System.Reactive.Linq;
 using System.Reactive.Subjects;
 using System.Runtime.CompilerServices;
 using BenchmarkDotNet.Attributes;
+using Reactive.Tcp.Stack;
 using Reactive.Tcp.Tcp;
 using Reactive.Tcp.Wire;
 
@@ -38,6 +39,24 @@ public class RxPlumbingBenchmarks
         public object? Argument;
     }
 
+    /// <summary>Laid out like the stack's StackEvent after the shrink: kinds, key, frame, host, argument, count (the segment stays in a slot).</summary>
+    public struct SlimEvent
+    {
+        public byte Kind;
+        public byte TcpKind;
+        public byte Command;
+        public ConnectionKey Key;
+        public ReadOnlyMemory<byte> Frame;
+        public object? Host;
+        public object? Argument;
+        public long Count;
+    }
+
+    private Subject<SlimEvent> _slim = null!;
+
+    /// <summary>Bytes every operator copies per slim event.</summary>
+    public static int SlimEventSize => Unsafe.SizeOf<SlimEvent>();
+
     /// <summary>Bytes every operator copies per fat event.</summary>
     public static int FatEventSize => Unsafe.SizeOf<FatEvent>();
 
@@ -55,6 +74,37 @@ public class RxPlumbingBenchmarks
 
     [GlobalSetup(Target = nameof(GroupByUntilSelectMany))]
     public void SetupGroupByUntil() => Ints(s => s.GroupByUntil(x => x & 3, _ => Observable.Never<Unit>()).SelectMany(g => g));
+
+    [GlobalSetup(Target = nameof(GroupByUntilClosedSelectMany))]
+    public void SetupGroupByUntilClosed() => Ints(s => s.GroupByUntilClosed(x => x & 3, _ => Observable.Never<Unit>()).SelectMany(g => g));
+
+    [GlobalSetup(Target = nameof(StackShapeIntClosed))]
+    public void SetupStackShapeIntClosed()
+    {
+        var other = new Subject<int>();
+        var gate = new object();
+        Ints(s => Observable.Merge(s.Select(x => x), other)
+            .Synchronize(gate)
+            .Select(x => x + 1)
+            .Where(x => x != 0)
+            .GroupByUntilClosed(x => x & 3, _ => Observable.Never<Unit>())
+            .SelectMany(g => g.Scan(0, (acc, x) => acc + x)));
+    }
+
+    [GlobalSetup(Target = nameof(StackShapeSlimClosed))]
+    public void SetupStackShapeSlim()
+    {
+        _slim = new Subject<SlimEvent>();
+        var other = new Subject<SlimEvent>();
+        var gate = new object();
+        _subscription = Observable.Merge(_slim.Select(x => x), other)
+            .Synchronize(gate)
+            .Select(x => { x.Kind++; return x; })
+            .Where(x => x.Kind != 0)
+            .GroupByUntilClosed(x => x.Command, _ => Observable.Never<Unit>())
+            .SelectMany(g => g.Scan(0L, (acc, x) => acc + x.Count))
+            .Subscribe(x => _sink += x);
+    }
 
     [GlobalSetup(Target = nameof(StackShapeInt))]
     public void SetupStackShapeInt()
@@ -109,6 +159,9 @@ public class RxPlumbingBenchmarks
     [Benchmark(OperationsPerInvoke = Events, Description = "GroupByUntil+SelectMany")]
     public long GroupByUntilSelectMany() => PushInts();
 
+    [Benchmark(OperationsPerInvoke = Events, Description = "GroupByUntilClosed+SelectMany")]
+    public long GroupByUntilClosedSelectMany() => PushInts();
+
     [Benchmark(OperationsPerInvoke = Events, Description = "Stack shape, int")]
     public long StackShapeInt() => PushInts();
 
@@ -120,6 +173,21 @@ public class RxPlumbingBenchmarks
         {
             e.Command = i & 3;
             _fat.OnNext(e);
+        }
+        return _sink;
+    }
+
+    [Benchmark(OperationsPerInvoke = Events, Description = "Stack shape, int, GroupByUntilClosed")]
+    public long StackShapeIntClosed() => PushInts();
+
+    [Benchmark(OperationsPerInvoke = Events, Description = "Stack shape, 64-byte StackEvent, GroupByUntilClosed")]
+    public long StackShapeSlimClosed()
+    {
+        var e = new SlimEvent { Kind = 1, Count = 3 };
+        for (int i = 0; i < Events; i++)
+        {
+            e.Command = (byte)(i & 3);
+            _slim.OnNext(e);
         }
         return _sink;
     }

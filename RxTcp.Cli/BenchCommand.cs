@@ -1,0 +1,265 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using Reactive.Tcp.Tcp;
+
+namespace RxTcp.Cli;
+
+/// <summary>
+/// <c>rxtcp bench throughput|latency|connections|memory [--json]</c>: each mode measures RxTcp
+/// (two stacks over the in-memory wire, real clock) and the kernel (System.Net.Sockets over
+/// 127.0.0.1) in the same run and prints both figures and their ratio.
+/// </summary>
+internal static class BenchCommand
+{
+    private const int ChunkSize = 1024 * 1024;
+
+    /// <summary>Builds the <c>bench</c> command and its four modes.</summary>
+    public static Command Create()
+    {
+        var command = new Command("bench",
+            "Measures RxTcp against the kernel's TCP over loopback in the same run and prints both figures and the ratio "
+            + "(RxTcp / kernel). RxTcp runs two stacks joined by the in-memory wire on one event-loop thread in real time; "
+            + "the kernel side uses System.Net.Sockets on 127.0.0.1, one thread per end.")
+        {
+            Throughput(), Latency(), Connections(), Memory(),
+        };
+        command.SetAction(_ =>
+        {
+            Console.Error.WriteLine("rxtcp bench: say which: throughput, latency, connections or memory (see 'rxtcp bench --help').");
+            return 2;
+        });
+        return command;
+    }
+
+    private static Option<bool> JsonOption() => new("--json")
+    {
+        Description = "Print one JSON object (fields rxtcp, kernel, unit, ratio, details, notes) instead of text.",
+    };
+
+    private static Command Throughput()
+    {
+        var bytes = new Option<long?>("--bytes", "-b")
+        {
+            Description = "Bytes to transfer on each side; binary suffixes K, M, G (256M = 256 MiB). [default: 256M]",
+            HelpName = "size",
+            CustomParser = ParseBytes,
+        };
+        var mtu = new Option<int>("--mtu")
+        {
+            Description = "MTU of RxTcp's in-memory wire (576 to 65535). The kernel's loopback MTU is 65536.",
+            HelpName = "bytes",
+            DefaultValueFactory = _ => 65535,
+            CustomParser = r => (int)Number("--mtu", 576, 65535)(r),
+        };
+        var json = JsonOption();
+        var command = new Command("throughput", "Bulk transfer client → server, the same bytes each way of measuring; MiB/s.") { bytes, mtu, json };
+        command.SetAction(parse => Run(parse.GetValue(json), () =>
+        {
+            long total = parse.GetValue(bytes) ?? 256L * 1024 * 1024;
+            int wireMtu = parse.GetValue(mtu);
+            long warmup = Math.Min(total, 32L * 1024 * 1024);
+            Progress("throughput: RxTcp ...");
+            double rx = BenchRxTcp.Throughput(total, warmup, wireMtu, ChunkSize);
+            Progress("throughput: kernel ...");
+            double kernel = BenchKernel.Throughput(total, warmup, ChunkSize);
+            var result = new BenchResult { Mode = "throughput", Unit = "MiB/s", RxTcp = rx / Mib, Kernel = kernel / Mib, HigherIsBetter = true };
+            result.Details.Add(("bytes", total, "B"));
+            result.Details.Add(("rxtcpGbitPerSecond", rx * 8 / 1e9, "Gbit/s"));
+            result.Details.Add(("kernelGbitPerSecond", kernel * 8 / 1e9, "Gbit/s"));
+            result.Notes.Add(Invariant($"RxTcp: wire MTU {wireMtu}, one event-loop thread for both stacks; kernel: 127.0.0.1, one thread per end; {MibText(warmup)} MiB warm-up on the same connection first, then {MibText(total)} MiB timed."));
+            return result;
+        }));
+        return command;
+    }
+
+    private static Command Latency()
+    {
+        var rounds = new Option<int>("--rounds")
+        {
+            Description = "Round trips to time (after a tenth as many for warm-up).",
+            HelpName = "n",
+            DefaultValueFactory = _ => 20_000,
+            CustomParser = r => (int)Number("--rounds", 10, 10_000_000)(r),
+        };
+        var json = JsonOption();
+        var command = new Command("latency", "1-byte ping-pong round trips; median and p99 in microseconds (the ratio is of the medians).") { rounds, json };
+        command.SetAction(parse => Run(parse.GetValue(json), () =>
+        {
+            int n = parse.GetValue(rounds);
+            int warmup = Math.Max(100, n / 10);
+            Progress("latency: RxTcp ...");
+            var rx = BenchRxTcp.PingPong(n, warmup);
+            Progress("latency: kernel ...");
+            var kernel = BenchKernel.PingPong(n, warmup);
+            Array.Sort(rx);
+            Array.Sort(kernel);
+            var result = new BenchResult { Mode = "latency", Unit = "us (median RTT)", RxTcp = Percentile(rx, 0.5), Kernel = Percentile(kernel, 0.5), HigherIsBetter = false };
+            result.Details.Add(("rxtcpP99", Percentile(rx, 0.99), "us"));
+            result.Details.Add(("kernelP99", Percentile(kernel, 0.99), "us"));
+            result.Details.Add(("ratioP99", Percentile(rx, 0.99) / Percentile(kernel, 0.99), ""));
+            result.Details.Add(("rounds", n, ""));
+            result.Notes.Add("RxTcp: both stacks and both applications on one event-loop thread; kernel: TCP_NODELAY, blocking calls, one thread per end.");
+            return result;
+        }));
+        return command;
+    }
+
+    private static Command Connections()
+    {
+        var seconds = new Option<double>("--seconds")
+        {
+            Description = "How long to measure each side (after a 1-second warm-up).",
+            HelpName = "s",
+            DefaultValueFactory = _ => 5,
+            CustomParser = r => Number("--seconds", 0.1, 600)(r),
+        };
+        var buffers = BuffersOption();
+        var json = JsonOption();
+        var command = new Command("connections",
+            "Connections one after another: open, 1-byte request, 1-byte response, close (the client first); per second.") { seconds, buffers, json };
+        command.SetAction(parse => Run(parse.GetValue(json), () =>
+        {
+            var duration = TimeSpan.FromSeconds(parse.GetValue(seconds));
+            var warmup = TimeSpan.FromSeconds(1);
+            Progress("connections: RxTcp ...");
+            var config = Config(parse.GetValue(buffers));
+            double rx = BenchRxTcp.Connections(duration, warmup, config);
+            Progress("connections: kernel ...");
+            double kernel = BenchKernel.Connections(duration, warmup);
+            var result = new BenchResult { Mode = "connections", Unit = "connections/s", RxTcp = rx, Kernel = kernel, HigherIsBetter = true };
+            result.Details.Add(("rxtcpBufferBytesPerEnd", config.SendBufferSize + config.ReceiveBufferSize, "B"));
+            result.Notes.Add("One connection at a time on each side; the client closes first and the next connection starts when the server's FIN arrives. RxTcp runs with MSL 50 ms so that TIME-WAIT (2 MSL, holding the client's port) does not use up its 16,384 ephemeral ports; the kernel recycles loopback TIME-WAIT ports itself (tcp_tw_reuse).");
+            return result;
+        }));
+        return command;
+    }
+
+    private static Command Memory()
+    {
+        var count = new Option<int>("--count", "-n")
+        {
+            Description = "Idle established connections to hold open on each side.",
+            HelpName = "n",
+            DefaultValueFactory = _ => 100_000,
+            CustomParser = r => (int)Number("--count", 1, 10_000_000)(r),
+        };
+        var buffers = BuffersOption();
+        var json = JsonOption();
+        var command = new Command("memory",
+            "N idle established connections (both ends in one process for RxTcp; N loopback socket pairs for the kernel); bytes of memory per connection.")
+        {
+            count, buffers, json,
+        };
+        command.SetAction(parse => Run(parse.GetValue(json), () =>
+        {
+            int wanted = parse.GetValue(count);
+            var config = Config(parse.GetValue(buffers));
+            var notes = new List<string>();
+
+            // Both ends of an RxTcp connection allocate their send and receive rings up front.
+            long perConnection = 2L * (config.SendBufferSize + config.ReceiveBufferSize) + 4096;
+            long available = AvailableMemory();
+            int rxCount = (int)Math.Clamp(available / 2 / perConnection, 1, wanted);
+            if (rxCount < wanted)
+                notes.Add(Invariant($"RxTcp measured with {rxCount:N0} connections, not {wanted:N0}: each connection's two ends allocate send and receive rings up front ({Kib(perConnection)} KiB per connection), and {wanted:N0} would need {Gib((double)wanted * perConnection):F1} GiB against {Gib(available):F1} GiB available (allocating the rings on first use would lift this)."));
+
+            long limit = BenchMemory.RaiseOpenFileLimit(2L * wanted + 256);
+            int kernelCount = (int)Math.Clamp((limit - 256) / 2, 1, wanted);
+            if (kernelCount < wanted)
+                notes.Add(Invariant($"kernel measured with {kernelCount:N0} socket pairs, not {wanted:N0}: the open-file limit is {limit:N0} and could not be raised to {2L * wanted + 256:N0} (raise the hard limit with 'ulimit -Hn' as root; going past it needs CAP_SYS_RESOURCE)."));
+
+            Progress(Invariant($"memory: RxTcp, {rxCount:N0} connections ..."));
+            var rx = BenchRxTcp.IdleConnections(rxCount, config);
+            Progress(Invariant($"memory: kernel, {kernelCount:N0} socket pairs ..."));
+            var kernel = BenchKernel.IdleConnections(kernelCount);
+
+            var result = new BenchResult
+            {
+                Mode = "memory",
+                Unit = "bytes per connection",
+                RxTcp = rx.WorkingSetBytes,
+                Kernel = kernel.WorkingSetBytes + kernel.KernelBytes,
+                HigherIsBetter = false,
+            };
+            result.Details.Add(("rxtcpConnections", rxCount, ""));
+            result.Details.Add(("rxtcpGcHeapPerConnection", rx.GcBytes, "B"));
+            result.Details.Add(("rxtcpWorkingSetPerConnection", rx.WorkingSetBytes, "B"));
+            result.Details.Add(("kernelConnections", kernelCount, ""));
+            result.Details.Add(("kernelProcessGcHeapPerConnection", kernel.GcBytes, "B"));
+            result.Details.Add(("kernelProcessWorkingSetPerConnection", kernel.WorkingSetBytes, "B"));
+            result.Details.Add(("kernelSlabPerConnection", kernel.KernelBytes, "B"));
+            result.Details.Add(("rxtcpBufferBytesPerEnd", config.SendBufferSize + config.ReceiveBufferSize, "B"));
+            result.Notes.Add("A connection is both ends (client and server) in both cases. RxTcp: working-set delta of this process. Kernel: this process's working-set delta plus the kernel's slab delta (/proc/meminfo), where socket memory lives; other activity on the machine adds noise to the slab figure.");
+            result.Notes.AddRange(notes);
+            return result;
+        }));
+        return command;
+    }
+
+    private static Option<long?> BuffersOption() => new("--buffers")
+    {
+        Description = "RxTcp's send and receive buffer size per connection end (e.g. 16K). [default: TcpConfig.Default, 256K each]",
+        HelpName = "size",
+        CustomParser = ParseBytes,
+    };
+
+    private static TcpConfig Config(long? buffers) => buffers is { } size
+        ? TcpConfig.Default with { SendBufferSize = (int)size, ReceiveBufferSize = (int)size }
+        : TcpConfig.Default;
+
+    private static int Run(bool json, Func<BenchResult> measure)
+    {
+        var result = measure();
+        result.Write(Console.Out, json);
+        return 0;
+    }
+
+    private const double Mib = 1024.0 * 1024;
+
+    private static string MibText(long bytes) => (bytes / Mib).ToString("0.#", CultureInfo.InvariantCulture);
+
+    private static string Kib(long bytes) => (bytes / 1024.0).ToString("N0", CultureInfo.InvariantCulture);
+
+    private static double Gib(double bytes) => bytes / (1024.0 * 1024 * 1024);
+
+    private static void Progress(string line) => Console.Error.WriteLine("rxtcp bench " + line);
+
+    private static double Percentile(double[] sorted, double p) =>
+        sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+
+    private static long AvailableMemory()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/meminfo"))
+            {
+                if (line.StartsWith("MemAvailable:", StringComparison.Ordinal))
+                    return long.Parse(line["MemAvailable:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+        catch (IOException)
+        {
+        }
+        return GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+    }
+
+    private static long? ParseBytes(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (ByteSize.TryParse(text, out var value) && value > 0) return value;
+        result.AddError($"'{text}' is not a size (examples: 1048576, 512K, 64M, 1G).");
+        return null;
+    }
+
+    private static Func<ArgumentResult, double> Number(string name, double min, double max) => result =>
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+            return value;
+        result.AddError(string.Create(CultureInfo.InvariantCulture, $"{name} must be a number from {min} to {max} (got '{text}')."));
+        return 0;
+    };
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,255 @@
+using System.Diagnostics;
+using System.Reactive;
+using System.Reactive.Concurrency;
+using System.Reactive.Linq;
+using Reactive.Tcp.Api;
+using Reactive.Tcp.Links;
+using Reactive.Tcp.Stack;
+using Reactive.Tcp.Tcp;
+using Reactive.Tcp.Wire;
+
+namespace RxTcp.Cli;
+
+/// <summary>
+/// RxTcp's side of <c>rxtcp bench</c>: two stacks joined by a perfect <see cref="VirtualWire"/>,
+/// both stacks and the wire on one <see cref="EventLoopScheduler"/> thread in real time (as
+/// <c>rxtcp demo</c> runs them). The application callbacks run on that thread too.
+/// </summary>
+internal static class BenchRxTcp
+{
+    private static readonly IPv4Address ServerAddress = IPv4Address.Parse("192.0.2.1");
+    private static readonly IPv4Address ClientAddress = IPv4Address.Parse("192.0.2.2");
+    private static readonly IObserver<Unit> Ignore = Observer.Create<Unit>(_ => { }, _ => { });
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
+
+    /// <summary>Bulk transfer client → server; bytes per second, after a warm-up transfer on the same connection.</summary>
+    public static double Throughput(long bytes, long warmup, int mtu, int chunk)
+    {
+        using var pair = new Pair(TcpConfig.Default with { Mtu = mtu });
+        var data = new byte[chunk];
+        new Random(1).NextBytes(data);
+        long received = 0, target = 0;
+        TaskCompletionSource? reached = null;
+        TcpConnection? client = null;
+        var connected = new TaskCompletionSource();
+        pair.OnLoop(() =>
+        {
+            pair.Server.Listen(5001).Take(1).Subscribe(c => c.Received.Subscribe(m =>
+            {
+                received += m.Length;
+                if (received >= target) reached?.TrySetResult();
+            }));
+            pair.Client.Connect(ServerAddress, 5001).Subscribe(c => { client = c; connected.TrySetResult(); }, e => connected.TrySetException(e));
+        });
+        Wait(connected.Task);
+
+        TimeSpan Transfer(long count)
+        {
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var wall = new Stopwatch();
+            pair.OnLoop(() =>
+            {
+                target = received + count;
+                reached = done;
+                wall.Start();
+                long queued = 0;
+                void Next()
+                {
+                    if (queued >= count) return;
+                    int n = (int)Math.Min(chunk, count - queued);
+                    queued += n;
+                    client!.Send(data.AsMemory(0, n)).Subscribe(_ => { }, e => done.TrySetException(e), Next);
+                }
+                Next();
+            });
+            Wait(done.Task);
+            wall.Stop();
+            return wall.Elapsed;
+        }
+
+        Transfer(warmup);
+        var elapsed = Transfer(bytes);
+        return bytes / elapsed.TotalSeconds;
+    }
+
+    /// <summary>1-byte ping-pong; round-trip times in microseconds, warm-up rounds excluded.</summary>
+    public static double[] PingPong(int rounds, int warmup)
+    {
+        using var pair = new Pair(TcpConfig.Default);
+        var rtts = new double[rounds];
+        var one = new byte[] { 42 };
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        pair.OnLoop(() =>
+        {
+            pair.Server.Listen(5002).Take(1).Subscribe(s => s.Received.Subscribe(_ => s.Send(one).Subscribe(Ignore)));
+            pair.Client.Connect(ServerAddress, 5002).Subscribe(c =>
+            {
+                int round = -warmup;
+                long start = Stopwatch.GetTimestamp();
+                c.Received.Subscribe(_ =>
+                {
+                    long now = Stopwatch.GetTimestamp();
+                    if (round >= 0) rtts[round] = Stopwatch.GetElapsedTime(start, now).TotalMicroseconds;
+                    if (++round == rounds)
+                    {
+                        done.TrySetResult();
+                        return;
+                    }
+                    start = Stopwatch.GetTimestamp();
+                    c.Send(one).Subscribe(Ignore);
+                }, e => done.TrySetException(e));
+                c.Send(one).Subscribe(Ignore);
+            }, e => done.TrySetException(e));
+        });
+        Wait(done.Task);
+        return rtts;
+    }
+
+    /// <summary>
+    /// Connections one after another: connect, 1-byte request, 1-byte response, the client closes,
+    /// the server closes on the client's FIN, the next connection starts when the server's FIN
+    /// arrives. Connections per second over <paramref name="duration"/>, after a warm-up.
+    /// </summary>
+    public static double Connections(TimeSpan duration, TimeSpan warmup, TcpConfig config)
+    {
+        // The client closes first, so TIME-WAIT holds its port (the port allocator keeps it until
+        // then) rather than a server-side tuple that a new SYN from a reused port would run into.
+        // A short MSL keeps 2 MSL of TIME-WAIT from using up the 16,384 ephemeral ports; the
+        // kernel recycles its loopback TIME-WAIT tuples (tcp_tw_reuse with timestamps).
+        using var pair = new Pair(config with { Msl = TimeSpan.FromMilliseconds(50) });
+        var one = new byte[] { 1 };
+        long completed = 0;
+        long measuredFrom = -1;
+        var wall = new Stopwatch();
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        pair.OnLoop(() =>
+        {
+            pair.Server.Listen(5003).Subscribe(s => s.Received.Subscribe(
+                _ => s.Send(one).Subscribe(Ignore),
+                _ => { },
+                s.Close));
+            wall.Start();
+            void Next()
+            {
+                var elapsed = wall.Elapsed;
+                if (measuredFrom < 0 && elapsed >= warmup) measuredFrom = completed;
+                if (elapsed >= warmup + duration)
+                {
+                    done.TrySetResult();
+                    return;
+                }
+                pair.Client.Connect(ServerAddress, 5003).Subscribe(c =>
+                {
+                    c.Received.Subscribe(_ => c.Close(), e => done.TrySetException(e), () =>
+                    {
+                        completed++;
+                        Next();
+                    });
+                    c.Send(one).Subscribe(Ignore);
+                }, e => done.TrySetException(e));
+            }
+            Next();
+        });
+        Wait(done.Task, warmup + duration + Patience);
+        return (completed - Math.Max(0, measuredFrom)) / duration.TotalSeconds;
+    }
+
+    /// <summary>
+    /// Opens <paramref name="count"/> idle established connections (both ends in this process) and
+    /// measures process memory per connection: (GC heap delta, working-set delta) in bytes.
+    /// </summary>
+    public static (double GcBytes, double WorkingSetBytes) IdleConnections(int count, TcpConfig config)
+    {
+        // One client stack has 16,384 ephemeral ports (49152–65535); more connections take more pairs.
+        const int PerPair = 16_000;
+        var before = BenchMemory.Snapshot();
+        var pairs = new List<Pair>();
+        var connections = new List<TcpConnection>(count * 2);
+        try
+        {
+            for (int opened = 0; opened < count; opened += PerPair)
+            {
+                var pair = new Pair(config);
+                pairs.Add(pair);
+                Open(pair, Math.Min(PerPair, count - opened), connections);
+            }
+            var after = BenchMemory.Snapshot();
+            GC.KeepAlive(connections);
+            return ((after.GcHeap - before.GcHeap) / (double)count, (after.WorkingSet - before.WorkingSet) / (double)count);
+        }
+        finally
+        {
+            foreach (var pair in pairs) pair.Dispose();
+        }
+    }
+
+    private static void Open(Pair pair, int count, List<TcpConnection> connections)
+    {
+        // A window of handshakes in flight at once, so the run is not one round trip per connection.
+        const int Window = 256;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int started = 0, established = 0, accepted = 0;
+        pair.OnLoop(() =>
+        {
+            pair.Server.Listen(5004).Subscribe(s =>
+            {
+                connections.Add(s);
+                if (++accepted == count && established == count) done.TrySetResult();
+            });
+            void Start()
+            {
+                while (started < count && started - established < Window)
+                {
+                    started++;
+                    pair.Client.Connect(ServerAddress, 5004).Subscribe(c =>
+                    {
+                        connections.Add(c);
+                        if (++established == count && accepted == count) done.TrySetResult();
+                        Start();
+                    }, e => done.TrySetException(e));
+                }
+            }
+            Start();
+        });
+        Wait(done.Task);
+    }
+
+    private static void Wait(Task task, TimeSpan? limit = null)
+    {
+        if (!task.Wait(limit ?? Patience)) throw new TimeoutException("The RxTcp side of the benchmark did not finish in time.");
+    }
+
+    /// <summary>Server and client stacks over a perfect wire, all on one event-loop thread.</summary>
+    private sealed class Pair : IDisposable
+    {
+        private readonly EventLoopScheduler _loop = new(start => new Thread(start) { Name = "rxtcp-bench", IsBackground = true });
+        private readonly VirtualWire _wire;
+
+        public Pair(TcpConfig config)
+        {
+            _wire = new VirtualWire(_loop, new VirtualWireOptions { Mtu = config.Mtu });
+            Server = new TcpStack(_wire.EndA, new TcpStackOptions { Address = ServerAddress, Tcp = config, Seed = 1 }, _loop);
+            Client = new TcpStack(_wire.EndB, new TcpStackOptions { Address = ClientAddress, Tcp = config, Seed = 2 }, _loop);
+        }
+
+        public TcpStack Server { get; }
+
+        public TcpStack Client { get; }
+
+        public void OnLoop(Action action) => _loop.Schedule(action);
+
+        public void Dispose()
+        {
+            using var stopped = new ManualResetEventSlim();
+            _loop.Schedule(() =>
+            {
+                Server.Dispose();
+                Client.Dispose();
+                _wire.Dispose();
+                stopped.Set();
+            });
+            stopped.Wait(TimeSpan.FromSeconds(10));
+            _loop.Dispose();
+        }
+    }
+}

@@ -1,0 +1,153 @@
+using System.CommandLine;
+using Reactive.Tcp.Api;
+using Reactive.Tcp.Linux;
+using RxTcp.Cli.Apps;
+
+namespace RxTcp.Cli;
+
+/// <summary><c>rxtcp serve</c>: a stack on a TUN device running one of the small applications until Ctrl-C or SIGTERM.</summary>
+internal static class ServeCommand
+{
+    private static readonly string[] Apps = ["echo", "discard", "chat", "http", "udp-echo"];
+    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(2);
+
+    /// <summary>Builds the <c>serve</c> command.</summary>
+    public static Command Create()
+    {
+        var tun = new TunOptions();
+        var app = new Argument<string>("app")
+        {
+            Description = "What to serve: echo (TCP 7: sends back what it gets, closes after the client's FIN), "
+                + "discard (TCP 9: reads and drops), chat (TCP 6667: minimart's chat room), "
+                + "http (TCP 80: minimart's hit counter at /, and files under --root), "
+                + "udp-echo (UDP 6667: answers \"You said: ...\").",
+            HelpName = "echo|discard|chat|http|udp-echo",
+        };
+        app.AcceptOnlyFromAmong(Apps);
+        var port = new Option<int?>("--port", "-p")
+        {
+            Description = "Port to serve on. [default: the app's: echo 7, discard 9, chat 6667, http 80, udp-echo 6667]",
+            HelpName = "n",
+            CustomParser = r => TunOptions.ParseInt(r, "--port", 1, 65535),
+        };
+        var root = new Option<string?>("--root")
+        {
+            Description = "http only: serve the files below this directory (Content-Length, keep-alive; no listings, nothing outside it).",
+            HelpName = "dir",
+        };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log each connection as it opens and closes (stderr)." };
+
+        var command = new Command("serve",
+            "Creates a TUN device, gives the kernel --peer on it, and runs an RxTcp stack at --ip serving APP, "
+            + "until Ctrl-C or SIGTERM (then connections are closed, or reset after 2 s, and the device is removed). "
+            + "Needs root, and a network namespace: run it under 'ip netns exec NS' or pass --netns NS.");
+        tun.AddTo(command);
+        command.Arguments.Add(app);
+        command.Options.Add(port);
+        command.Options.Add(root);
+        command.Options.Add(verbose);
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(root) is not null && result.GetResult(app) is { Tokens.Count: > 0 } given
+                && given.Tokens[0].Value is var a && a != "http" && Apps.Contains(a))
+                result.AddError($"--root only applies to the http app (not {a}).");
+        });
+        command.SetAction(parse =>
+        {
+            var name = parse.GetValue(app)!;
+            return Run(tun.Read(parse), name, (ushort)(parse.GetValue(port) ?? DefaultPort(name)), parse.GetValue(root), parse.GetValue(verbose));
+        });
+        return command;
+    }
+
+    private static int DefaultPort(string app) => app switch
+    {
+        "echo" => EchoApp.DefaultPort,
+        "discard" => DiscardApp.DefaultPort,
+        "chat" => ChatApp.DefaultPort,
+        "http" => HttpApp.DefaultPort,
+        _ => UdpEchoApp.DefaultPort,
+    };
+
+    private static int Run(TunSettings settings, string app, ushort port, string? root, bool verbose)
+    {
+        HttpApp? http = null;
+        if (app == "http")
+        {
+            try
+            {
+                http = new HttpApp(root);
+            }
+            catch (DirectoryNotFoundException e)
+            {
+                Console.Error.WriteLine($"rxtcp serve: {e.Message}");
+                return 2;
+            }
+        }
+
+        using var signal = new ShutdownSignal();
+        TunHost host;
+        try
+        {
+            host = TunHost.Open(settings);
+        }
+        catch (Exception e) when (e is TunException or IOException or ArgumentException)
+        {
+            Console.Error.WriteLine($"rxtcp serve: {OneLine(e.Message)}");
+            return 1;
+        }
+
+        using (host)
+        {
+            TcpService? service = null;
+            IDisposable? udp = null;
+            if (app == "udp-echo")
+            {
+                udp = UdpEchoApp.Start(host.Stack, port);
+            }
+            else
+            {
+                Action<TcpConnection> handler = app switch
+                {
+                    "echo" => EchoApp.Serve,
+                    "discard" => DiscardApp.Serve,
+                    "chat" => new ChatApp().Serve,
+                    _ => http!.Serve,
+                };
+                service = new TcpService(host.Stack, port, handler);
+                if (verbose) service.Connected += LogConnection;
+            }
+            var protocol = app == "udp-echo" ? "UDP" : "TCP";
+            Console.Error.WriteLine($"rxtcp serve: {app} on {protocol} {settings.StackAddress}:{port} ({host.Describe()}){(http?.Root is { } r ? $", files from {r}" : "")}. Ctrl-C or SIGTERM stops it.");
+
+            WaitHandle.WaitAny([signal.Token.WaitHandle, host.LinkFailed.WaitHandle]);
+            if (host.LinkError is { } failure)
+            {
+                service?.Dispose();
+                udp?.Dispose();
+                Console.Error.WriteLine($"rxtcp serve: {OneLine(failure.Message)}");
+                return 1;
+            }
+
+            Console.Error.WriteLine($"rxtcp serve: {signal.Received} received, stopping ({service?.Live ?? 0} connections open).");
+            int reset = service?.ShutdownAsync(Grace).GetAwaiter().GetResult() ?? 0;
+            udp?.Dispose();
+            var summary = service is null
+                ? $"UDP port {port} unbound"
+                : $"{service.Accepted} connections served{(reset > 0 ? $", {reset} reset at shutdown" : "")}{(http is null ? "" : $", {http.Requests} HTTP requests")}";
+            host.Dispose();
+            Console.Error.WriteLine($"rxtcp serve: stopped; {summary}; device {settings.Device} removed{(settings.PcapPath is { } p ? $"; {host.PcapPackets} packets in {p}" : "")}.");
+        }
+        return 0;
+    }
+
+    private static void LogConnection(TcpConnection connection)
+    {
+        var key = connection.Key;
+        Console.Error.WriteLine($"rxtcp serve: {key.RemoteAddress}:{key.RemotePort} connected");
+        connection.States.Subscribe(_ => { }, _ => { }, () =>
+            Console.Error.WriteLine($"rxtcp serve: {key.RemoteAddress}:{key.RemotePort} closed{(connection.Error is var e && e != Reactive.Tcp.Tcp.TcpError.None ? $" ({e})" : "")}"));
+    }
+
+    internal static string OneLine(string text) => System.Text.RegularExpressions.Regex.Replace(text, @"\s+", " ").Trim();
+}
