@@ -191,12 +191,16 @@ public sealed class Tcb
     /// <summary>Our timestamp clock at the last step (milliseconds of <c>now</c>).</summary>
     internal uint TsNow { get; set; }
 
+    /// <summary>When a tail loss probe goes out (RFC 8985 §7): outstanding data has had no ACK for two round trips.</summary>
+    public long ProbeAt { get; internal set; } = long.MaxValue;
+    /// <summary>A tail loss probe is out and unanswered: no second one until an ACK arrives.</summary>
+    internal bool ProbeOutstanding { get; set; }
     /// <summary>When SACK recovery looks again at holes whose resends may have been lost.</summary>
     public long RecoveryCheckAt { get; internal set; } = long.MaxValue;
 
     /// <summary>The earliest armed deadline, or long.MaxValue.</summary>
     public long NextDeadline =>
-        Math.Min(Math.Min(Math.Min(TransmitCheckAt, RecoveryCheckAt), Math.Min(PersistAt, TimeWaitAt)), Math.Min(DelayedAckAt, KeepAliveAt));
+        Math.Min(Math.Min(Math.Min(TransmitCheckAt, RecoveryCheckAt), Math.Min(PersistAt, TimeWaitAt)), Math.Min(Math.Min(DelayedAckAt, KeepAliveAt), ProbeAt));
 
     /// <summary>Data sent and not yet acknowledged (bytes of sequence space).</summary>
     public int BytesInFlight => SndNxt - SndUna;

@@ -96,6 +96,8 @@ public static partial class TcpStep
         }
         tcb.SndUna = ack;
         if (tcb.SndNxt < ack) tcb.SndNxt = ack;
+        tcb.ProbeAt = long.MaxValue; // Re-armed by Output while data stays outstanding.
+        tcb.ProbeOutstanding = false;
         tcb.Scoreboard.DiscardBelow(ack);
         if (tcb.HighRxt < ack) tcb.HighRxt = ack;
         tcb.LimitedTransmit = 0;

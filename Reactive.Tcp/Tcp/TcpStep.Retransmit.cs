@@ -19,11 +19,34 @@ public static partial class TcpStep
             ackNow = true;
         }
         if (tcb.KeepAliveAt <= now) OnKeepAlive(tcb, now, fx);
+        if (tcb.ProbeAt <= now) OnProbeTimeout(tcb, now, fx);
         if (tcb.State == TcpState.Closed) return false;
         if (tcb.RecoveryCheckAt <= now) tcb.RecoveryCheckAt = long.MaxValue; // Output, run after every event, does the looking.
         if (tcb.TransmitCheckAt <= now) OnTransmitCheck(tcb, now, fx);
         if (tcb.State != TcpState.Closed && tcb.PersistAt <= now) OnPersist(tcb, now, fx);
         return ackNow;
+    }
+
+    /// <summary>
+    /// The tail loss probe timer: resend the last segment sent (RFC 8985 §7.3), so the peer's
+    /// answer carries SACK information about whatever before it was lost.
+    /// </summary>
+    private static void OnProbeTimeout(Tcb tcb, long now, TcpEffects fx)
+    {
+        tcb.ProbeAt = long.MaxValue;
+        if (tcb.InRecovery || tcb.SndMax == tcb.SndUna || tcb.State == TcpState.Closed) return;
+        tcb.ProbeOutstanding = true;
+        bool fin = tcb.FinSent && tcb.SndMax == tcb.FinSeq + 1;
+        var dataEnd = fin ? tcb.FinSeq : tcb.SndMax;
+        int length = Math.Min(PayloadRoom(tcb), Math.Max(0, dataEnd - tcb.SndUna));
+        var start = dataEnd - length;
+        var flags = TcpFlags.Ack | (fin ? TcpFlags.Fin : 0);
+        if (length > 0) flags |= TcpFlags.Psh;
+        var segment = Make(tcb, flags, start);
+        if (length > 0) segment.Payload = tcb.SendBuffer.Peek(start - tcb.SendBufferStart, length);
+        tcb.RttSeq = null;
+        fx.Retransmissions++;
+        fx.Send(segment);
     }
 
     /// <summary>Starts (or restarts) the keep-alive idle period, when keep-alive is on.</summary>

@@ -99,6 +99,16 @@ public static partial class TcpStep
             if (fin) break;
         }
 
+        // Tail loss probe (RFC 8985 §7): if the last segments of a flight are lost, no SACK will
+        // ever report it; two round trips without an ACK send a probe that draws one.
+        if (tcb.SackEnabled && tcb.Congestion is not null && !tcb.InRecovery && !tcb.ProbeOutstanding
+            && tcb.SndMax > tcb.SndUna && tcb.ProbeAt == long.MaxValue && tcb.Rtt.Srtt > 0)
+        {
+            long pto = Math.Max(2 * tcb.Rtt.Srtt, 10 * TimeSpan.TicksPerMillisecond);
+            if (tcb.SndMax - tcb.SndUna <= tcb.EffectiveMss) pto += tcb.Config.DelayedAck.Ticks; // a lone segment may wait for a delayed ACK
+            if (tcb.TransmitCheckAt == long.MaxValue || now + pto < tcb.TransmitCheckAt) tcb.ProbeAt = now + pto;
+        }
+
         // Data waits behind a closed window with nothing in flight to bring an ACK: probe.
         if (tcb.SndWnd == 0 && tcb.SendDataEnd > tcb.SndNxt && tcb.SndUna == tcb.SndMax && tcb.PersistAt == long.MaxValue)
             tcb.PersistAt = now + tcb.Rtt.Rto;

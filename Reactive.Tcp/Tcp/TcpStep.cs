@@ -87,7 +87,8 @@ public static partial class TcpStep
     {
         tcb.State = TcpState.Closed;
         if (tcb.Error == TcpError.None) tcb.Error = error;
-        tcb.TransmitCheckAt = tcb.PersistAt = tcb.TimeWaitAt = tcb.RecoveryCheckAt = long.MaxValue;
+        tcb.TransmitCheckAt = tcb.PersistAt = tcb.TimeWaitAt = tcb.RecoveryCheckAt = tcb.ProbeAt = long.MaxValue;
+        tcb.DelayedAckAt = tcb.KeepAliveAt = long.MaxValue;
         fx.Closed = true;
         fx.Error = tcb.Error;
     }
