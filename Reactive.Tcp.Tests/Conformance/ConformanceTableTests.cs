@@ -24,9 +24,9 @@ public sealed class ConformanceTableTests(ITestOutputHelper output)
         var watch = Stopwatch.StartNew();
         var files = Conformance.Files().ToList();
         var results = new ConformanceResult[files.Count];
-        // Every Linux run has its own namespace, so they can overlap; long ones start first.
+        // Every Linux run has its own namespace and mostly sleeps in real time, so they can overlap; long ones start first.
         var order = Enumerable.Range(0, files.Count).OrderByDescending(i => Marbles.MarbleParser.Parse(File.ReadAllText(Conformance.Path(files[i])), files[i]).EndTime).ToList();
-        Parallel.ForEach(order, new ParallelOptions { MaxDegreeOfParallelism = Math.Clamp(Environment.ProcessorCount, 2, 8) }, i =>
+        Parallel.ForEach(order, new ParallelOptions { MaxDegreeOfParallelism = 6 }, i =>
         {
             try
             {
@@ -37,6 +37,13 @@ public sealed class ConformanceTableTests(ITestOutputHelper output)
                 results[i] = new ConformanceResult(files[i], "", false, LinuxVerdict.Diverges, "", [$"the runner failed: {ex.GetType().Name}: {ex.Message}"], "", "", ex.ToString(), [], TimeSpan.Zero);
             }
         });
+        // Runs that could not keep real time (a busy machine) get another chance, one at a time.
+        for (int i = 0; i < results.Length; i++)
+        {
+            if (!results[i].Differences.Any(d => d.StartsWith(LinuxMarbleRunner.TooBusy, StringComparison.Ordinal))) continue;
+            if (results[i].Duration > TimeSpan.FromSeconds(60)) continue; // not worth replaying
+            results[i] = Conformance.RunBoth(files[i]);
+        }
         watch.Stop();
 
         var markdown = Render(results, watch.Elapsed);
@@ -102,7 +109,7 @@ public sealed class ConformanceTableTests(ITestOutputHelper output)
                 LinuxVerdict.Diverges => ConformanceNotes.Explain(r.Scenario) ?? "not yet explained: " + string.Join("; ", r.Differences.Take(2)),
                 LinuxVerdict.NotApplicable => r.Detail,
                 LinuxVerdict.NotRun => r.Detail,
-                _ => ConformanceNotes.Explain(r.Scenario) ?? "",
+                _ => "",
             };
             sb.Append("| `").Append(r.Scenario).Append("` | ").Append(r.RxTcpPassed ? "pass" : "**fail**").Append(" | ").Append(linux)
                 .Append(" | ").Append(Cell(note)).AppendLine(" |");

@@ -7,8 +7,8 @@ namespace Reactive.Tcp.Tests.Hostile;
 /// <summary>
 /// Replays the checked-in fuzz corpus (fuzz/corpus/{parse,options,stack}: the seeds plus what AFL
 /// campaigns kept) on every test run, so an input that once reached new code keeps being exercised
-/// and a fixed crash stays fixed. fuzz/corpus/known-bugs holds open findings and is replayed only by
-/// the reproducers (see KnownBugReproducers.cs).
+/// and a fixed crash stays fixed. fuzz/corpus/known-bugs, when it holds open findings, is replayed
+/// only by reproducers built with HOSTILE_REPRODUCERS (see FixedBugRegressions.cs for fixed ones).
 /// </summary>
 public class RegressionCorpusTests
 {

@@ -42,6 +42,9 @@ internal sealed class RttEstimator
     public void Sample(long rtt)
     {
         if (rtt < 0) return;
+        // Below the clock granularity a sample says nothing more, and a zero SRTT would make every
+        // timer derived from it (recovery rounds, probes) fire at once.
+        rtt = Math.Max(rtt, ClockGranularity);
         if (Srtt == 0)
         {
             Srtt = Math.Max(rtt, 1);

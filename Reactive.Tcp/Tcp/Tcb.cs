@@ -143,6 +143,8 @@ public sealed class Tcb
     internal ReassemblyRanges Scoreboard { get; } = new(maxRanges: 32);
     /// <summary>Highest sequence number retransmitted in the current recovery round.</summary>
     internal SeqNum HighRxt { get; set; }
+    /// <summary>An ACK arrived since the current recovery round started: the peer is still answering.</summary>
+    internal bool AckedThisRound { get; set; }
     /// <summary>Unacknowledged, un-SACKed data below this was sent over a round trip ago and is presumed lost.</summary>
     internal SeqNum LossEdge { get; set; }
     /// <summary>SND.MAX when the current recovery round started.</summary>

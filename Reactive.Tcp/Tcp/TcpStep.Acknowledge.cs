@@ -28,6 +28,7 @@ public static partial class TcpStep
         }
 
         long scaledWindow = (long)seg.Window << tcb.SndWndShift;
+        tcb.AckedThisRound = true;
         if (tcb.SackEnabled && seg.Options.SackCount > 0) TakeSackBlocks(tcb, seg);
         if (ack > tcb.SndUna)
         {
@@ -201,6 +202,7 @@ public static partial class TcpStep
         tcb.RecoveryRoundStart = now;
         tcb.RoundStartSndMax = tcb.SndMax;
         tcb.LossEdge = tcb.SndUna;
+        tcb.AckedThisRound = false;
         tcb.LimitedTransmit = 0;
         // The first hole goes out at once, whatever the pipe says (RFC 6675 §5, step 4.3).
         RetransmitHole(tcb, now, fx, force: true);

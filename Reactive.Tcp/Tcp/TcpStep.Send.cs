@@ -26,19 +26,24 @@ public static partial class TcpStep
         {
             // A hole still open a round trip after it was resent means the resend was lost too:
             // start another round instead of waiting for the retransmission timer.
-            long roundTrip = tcb.Rtt.Srtt > 0 ? tcb.Rtt.Srtt + tcb.Rtt.Srtt / 4 : tcb.Rtt.Rto / 2;
-            if (now - tcb.RecoveryRoundStart > roundTrip)
+            // A floor keeps a tiny or zero SRTT (an instant virtual wire) from turning rounds into a storm.
+            long roundTrip = Math.Max(tcb.Rtt.Srtt > 0 ? tcb.Rtt.Srtt + tcb.Rtt.Srtt / 4 : tcb.Rtt.Rto / 2, 2 * TimeSpan.TicksPerMillisecond);
+            // Only while the peer keeps answering: a silent peer is the retransmission timer's
+            // business, and that timer backs off.
+            if (now - tcb.RecoveryRoundStart > roundTrip && tcb.AckedThisRound)
             {
                 // What was sent before this round began and is still missing is lost, resends included.
                 tcb.LossEdge = SeqNum.Max(tcb.LossEdge, tcb.RoundStartSndMax);
                 tcb.HighRxt = tcb.SndUna;
                 tcb.RecoveryRoundStart = now;
                 tcb.RoundStartSndMax = tcb.SndMax;
-                RetransmitHole(tcb, now, fx, force: true);
+                tcb.AckedThisRound = false;
             }
             while (RetransmitHole(tcb, now, fx, force: false) > 0) { }
-            // If no ACK comes to show the holes filled, look again a round trip on.
-            tcb.RecoveryCheckAt = tcb.RecoveryRoundStart + roundTrip + 1;
+            // If no ACK comes to show the holes filled, look again a round trip on (once that has
+            // passed, only an ACK can start the next round, so no timer is needed).
+            long nextRound = tcb.RecoveryRoundStart + roundTrip + 1;
+            tcb.RecoveryCheckAt = nextRound > now ? nextRound : long.MaxValue;
         }
         else
         {

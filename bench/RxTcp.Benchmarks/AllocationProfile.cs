@@ -19,7 +19,7 @@ public static class AllocationProfile
         using var rig = new PipelineRig(PipelineBenchmarks.Bytes);
         for (int i = 0; i < 300; i++) rig.Transfer(PipelineBenchmarks.Bytes); // past tiered JIT
         Console.WriteLine(rig.Describe(PipelineBenchmarks.Bytes));
-        Console.WriteLine($"sizeof: TcpSegment {Unsafe.SizeOf<TcpSegment>()} B, TcpEvent {Unsafe.SizeOf<TcpEvent>()} B, StackEvent-like struct {RxPlumbingBenchmarks.FatEventSize} B");
+        Console.WriteLine($"sizeof: TcpSegment {Unsafe.SizeOf<TcpSegment>()} B, TcpEvent {Unsafe.SizeOf<TcpEvent>()} B, old StackEvent layout {RxPlumbingBenchmarks.FatEventSize} B, current StackEvent layout {RxPlumbingBenchmarks.SlimEventSize} B");
 
         using var listener = new AllocationListener(Gettid());
         long before = GC.GetAllocatedBytesForCurrentThread();

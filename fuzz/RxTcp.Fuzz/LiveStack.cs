@@ -51,7 +51,7 @@ public sealed class LiveStack : IDisposable
         Link.Inject(PacketBuilder.BuildTcp(PeerAddress, LocalAddress, syn));
         uint synAckTsVal = LastSentTsVal();
         // A round trip of 1 ms, not 0: a zero-time handshake gives SRTT = 1 tick, which sets off the
-        // SACK-recovery storm reproduced separately (Hostile/KnownBugReproducers.cs); this harness hunts the rest.
+        // SACK-recovery storm (fixed) is guarded by Hostile/FixedBugRegressions.cs; this harness hunts the rest.
         Scheduler.AdvanceBy(handshakeRtt ?? TimeSpan.FromMilliseconds(1));
 
         var ack = PeerSegment(TcpFlags.Ack, PeerIss + 1, LocalIss + 1);
