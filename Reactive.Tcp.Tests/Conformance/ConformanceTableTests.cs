@@ -89,7 +89,7 @@ public sealed class ConformanceTableTests(ITestOutputHelper output)
         sb.AppendLine();
         sb.Append("- RxTcp: **").Append(rxPass).Append('/').Append(results.Count).AppendLine("** pass.");
         sb.Append("- Linux: **").Append(linuxPass).Append('/').Append(linuxRun).Append("** of the scenarios it runs pass; ")
-            .Append(diverges).Append(" diverge (each explained below); ").Append(na).Append(" are n/a for Linux")
+            .Append(diverges).Append(" diverge (each explained below); ").Append(na).Append(" n/a for Linux")
             .Append(notRun > 0 ? $"; {notRun} not run (too long in real time)" : "").AppendLine(".");
         sb.AppendLine();
 

@@ -79,7 +79,7 @@ internal static class LinuxMarbleRunner
             if (onTime || attempt == tries)
             {
                 if (!onTime)
-                    run.Problems.Add($"{TooBusy} (late by {Ms(run.WorstLateness)} ms, timeline slid {Ms(run.Slid)} ms; {tries} tries): the machine is too busy for this comparison");
+                    run.Problems.Add($"{TooBusy} (late by {Ms(run.WorstLateness)} ms, timeline slid {Ms(run.Slid)} ms; {(tries == 1 ? "1 try" : $"{tries} tries")}): the machine is too busy for this comparison");
                 return run;
             }
         }

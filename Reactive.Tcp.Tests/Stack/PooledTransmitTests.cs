@@ -7,9 +7,22 @@ using Xunit;
 namespace Reactive.Tcp.Tests.Stack;
 
 /// <summary>
+/// The pool is process-wide, and some of these tests release on purpose more than they should or
+/// count on getting a buffer back; with other tests renting at the same time, a wrongly released
+/// buffer could land in another test's hands. So this class runs alone.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class PacketPoolCollection
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "Packet pool";
+}
+
+/// <summary>
 /// Who returns a transmitted packet's pooled buffer, and when: never while anyone can still read it.
 /// (Debug builds fill a released buffer with 0xDB, so a stack reading one would see bad checksums.)
 /// </summary>
+[Collection(PacketPoolCollection.Name)]
 public sealed class PooledTransmitTests
 {
     private static PooledPacket Packet(byte fill, int length = 100)
