@@ -235,6 +235,7 @@ internal sealed class ConnectionHost
             tcb.ReceiveBuffer.CopyTo(0, _unread);
             tcb.ReceiveBuffer.Discard(_unread.Length);
         }
+        Tcb?.ReleaseBuffers(); // Nothing reads them any more: transmit payloads were serialised, unread bytes copied.
         var reader = _reader;
         _reader = null;
         if (reader is not null)

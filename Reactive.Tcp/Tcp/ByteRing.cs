@@ -1,29 +1,48 @@
+using System.Buffers;
+
 namespace Reactive.Tcp.Tcp;
 
 /// <summary>
 /// A fixed-capacity ring of bytes. The send buffer keeps unacknowledged and unsent data in one;
 /// the receive buffer keeps in-order undelivered data followed by out-of-order data written at its
-/// offset, so reassembly needs no per-segment allocation.
+/// offset, so reassembly needs no per-segment allocation. Its storage is rented from the shared
+/// array pool on first write and given back by <see cref="Release"/>, so an idle connection that
+/// never moved data holds no buffer at all.
 /// </summary>
 internal sealed class ByteRing
 {
-    private readonly byte[] _buffer;
+    private readonly int _capacity;
+    private byte[]? _storage;
     private int _head;
 
     public ByteRing(int capacity)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(capacity);
-        _buffer = new byte[capacity];
+        _capacity = capacity;
     }
 
     /// <summary>Total bytes the ring can hold.</summary>
-    public int Capacity => _buffer.Length;
+    public int Capacity => _capacity;
+
+    /// <summary>Whether storage is currently rented.</summary>
+    public bool HasStorage => _storage is not null;
+
+    private byte[] Storage => _storage ??= ArrayPool<byte>.Shared.Rent(_capacity);
+
+    /// <summary>Gives the storage back to the pool; the ring is empty afterwards.</summary>
+    public void Release()
+    {
+        if (_storage is { } storage) ArrayPool<byte>.Shared.Return(storage);
+        _storage = null;
+        _head = 0;
+        Count = 0;
+    }
 
     /// <summary>Bytes held from the head (the committed, contiguous region).</summary>
     public int Count { get; private set; }
 
     /// <summary>Room left after the committed region.</summary>
-    public int Free => _buffer.Length - Count;
+    public int Free => _capacity - Count;
 
     /// <summary>Appends as much of <paramref name="data"/> as fits; returns how much was copied.</summary>
     public int Append(ReadOnlySpan<byte> data)
@@ -37,28 +56,30 @@ internal sealed class ByteRing
     /// <summary>Writes at <paramref name="offset"/> from the head without committing (reassembly).</summary>
     public void WriteAt(int offset, ReadOnlySpan<byte> data)
     {
-        if (offset < 0 || offset + data.Length > _buffer.Length) throw new ArgumentOutOfRangeException(nameof(offset));
-        int start = (_head + offset) % _buffer.Length;
-        int first = Math.Min(data.Length, _buffer.Length - start);
-        data[..first].CopyTo(_buffer.AsSpan(start));
-        data[first..].CopyTo(_buffer);
+        if (offset < 0 || offset + data.Length > _capacity) throw new ArgumentOutOfRangeException(nameof(offset));
+        if (data.IsEmpty) return;
+        int start = (_head + offset) % _capacity;
+        int first = Math.Min(data.Length, _capacity - start);
+        data[..first].CopyTo(Storage.AsSpan(start));
+        data[first..].CopyTo(Storage);
     }
 
     /// <summary>Marks <paramref name="count"/> more bytes after the committed region as held (written earlier by <see cref="WriteAt"/>).</summary>
     public void Commit(int count)
     {
-        if (count < 0 || Count + count > _buffer.Length) throw new ArgumentOutOfRangeException(nameof(count));
+        if (count < 0 || Count + count > _capacity) throw new ArgumentOutOfRangeException(nameof(count));
         Count += count;
     }
 
     /// <summary>Copies <paramref name="destination"/>.Length bytes starting at <paramref name="offset"/> from the head.</summary>
     public void CopyTo(int offset, Span<byte> destination)
     {
-        if (offset < 0 || offset + destination.Length > _buffer.Length) throw new ArgumentOutOfRangeException(nameof(offset));
-        int start = (_head + offset) % _buffer.Length;
-        int first = Math.Min(destination.Length, _buffer.Length - start);
-        _buffer.AsSpan(start, first).CopyTo(destination);
-        _buffer.AsSpan(0, destination.Length - first).CopyTo(destination[first..]);
+        if (offset < 0 || offset + destination.Length > _capacity) throw new ArgumentOutOfRangeException(nameof(offset));
+        if (destination.IsEmpty) return;
+        int start = (_head + offset) % _capacity;
+        int first = Math.Min(destination.Length, _capacity - start);
+        Storage.AsSpan(start, first).CopyTo(destination);
+        Storage.AsSpan(0, destination.Length - first).CopyTo(destination[first..]);
     }
 
     /// <summary>
@@ -67,8 +88,9 @@ internal sealed class ByteRing
     /// </summary>
     public ReadOnlyMemory<byte> Peek(int offset, int count)
     {
-        int start = (_head + offset) % _buffer.Length;
-        if (start + count <= _buffer.Length) return _buffer.AsMemory(start, count);
+        if (count == 0) return ReadOnlyMemory<byte>.Empty;
+        int start = (_head + offset) % _capacity;
+        if (start + count <= _capacity) return Storage.AsMemory(start, count);
         var copy = new byte[count];
         CopyTo(offset, copy);
         return copy;
@@ -78,7 +100,7 @@ internal sealed class ByteRing
     public void Discard(int count)
     {
         if (count < 0 || count > Count) throw new ArgumentOutOfRangeException(nameof(count));
-        _head = (_head + count) % _buffer.Length;
+        _head = (_head + count) % _capacity;
         Count -= count;
         // The head must not snap back to 0 when the committed region empties: out-of-order bytes
         // written past it by WriteAt are addressed relative to the head and would be lost.

@@ -207,6 +207,13 @@ public sealed class Tcb
     /// <summary>Data sent and not yet acknowledged (bytes of sequence space).</summary>
     public int BytesInFlight => SndNxt - SndUna;
 
+    /// <summary>Gives the send and receive buffers back to the pool once the connection is gone.</summary>
+    internal void ReleaseBuffers()
+    {
+        SendBuffer.Release();
+        ReceiveBuffer.Release();
+    }
+
     /// <summary>A one-line summary for traces.</summary>
     public override string ToString() =>
         $"{State} una={SndUna} nxt={SndNxt} wnd={SndWnd} rcv.nxt={RcvNxt} cwnd={(Cwnd == long.MaxValue ? "off" : Cwnd.ToString())}";
