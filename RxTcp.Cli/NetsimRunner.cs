@@ -64,6 +64,7 @@ internal static class NetsimRunner
         var config = TcpConfig.Default with
         {
             ReceiveBufferSize = buffer,
+            SendBufferSize = Math.Max(TcpConfig.Default.SendBufferSize, buffer), // the window, not the sender's buffer, is what is measured
             IsnGenerator = (key, _) => (uint)HashCode.Combine(key, seed),
             MaxRetransmissions = 30,
         };
