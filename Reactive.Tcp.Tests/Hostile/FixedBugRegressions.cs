@@ -1,3 +1,4 @@
+using RxTcp.Fuzz;
 // Findings of the fuzzing campaign, fixed in the core and kept as regression tests; their inputs
 // also sit in fuzz/corpus/stack, so the corpus replay guards them too. An open finding goes here
 // behind `#if HOSTILE_REPRODUCERS` (run with -p:DefineConstants=HOSTILE_REPRODUCERS) until fixed.

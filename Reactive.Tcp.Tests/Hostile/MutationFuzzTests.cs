@@ -1,3 +1,4 @@
+using RxTcp.Fuzz;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using Reactive.Tcp.Wire;

@@ -1,3 +1,4 @@
+using RxTcp.Fuzz;
 using Xunit;
 using System.Buffers.Binary;
 using Reactive.Tcp.Wire;
