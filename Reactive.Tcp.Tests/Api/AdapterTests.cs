@@ -1,38 +1,23 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using System.Reactive.Concurrency;
 using System.Security.Cryptography;
 using Reactive.Tcp.Api;
 using Reactive.Tcp.Links;
 using Reactive.Tcp.Stack;
+using Reactive.Tcp.Tests.Integration;
 using Reactive.Tcp.Tests.Stack;
 using Xunit;
 
 namespace Reactive.Tcp.Tests.Api;
 
-/// <summary>Stream and pipe adapters with real consumers, on a real-time event loop.</summary>
+/// <summary>Stream and pipe adapters with real consumers, on a real-time event loop (<see cref="RealTimeStacks"/>).</summary>
 public class AdapterTests
 {
-    private static (TcpStack Server, TcpStack Client, IDisposable Cleanup) RealTimePair()
-    {
-        var scheduler = new EventLoopScheduler();
-        var wire = new VirtualWire(scheduler);
-        var server = new TcpStack(wire.EndA, new TcpStackOptions { Address = TwoStackHarness.ServerAddress }, scheduler);
-        var client = new TcpStack(wire.EndB, new TcpStackOptions { Address = TwoStackHarness.ClientAddress }, scheduler);
-        return (server, client, System.Reactive.Disposables.Disposable.Create(() =>
-        {
-            server.Dispose();
-            client.Dispose();
-            wire.Dispose();
-            scheduler.Dispose();
-        }));
-    }
-
     [Fact]
     public async Task CopyToAsync_moves_a_megabyte_through_streams_and_ends_at_fin()
     {
-        var (server, client, cleanup) = RealTimePair();
-        using var _ = cleanup;
+        using var stacks = new RealTimeStacks();
+        var (server, client) = (stacks.Server, stacks.Client);
         var accepted = new TaskCompletionSource<TcpConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var listener = server.Listen(9).Subscribe(c => accepted.TrySetResult(c));
         var connection = await ConnectAsync(client, 9);
@@ -52,8 +37,8 @@ public class AdapterTests
     [Fact]
     public async Task PipeReader_loop_reads_lines_written_through_a_PipeWriter()
     {
-        var (server, client, cleanup) = RealTimePair();
-        using var _ = cleanup;
+        using var stacks = new RealTimeStacks();
+        var (server, client) = (stacks.Server, stacks.Client);
         var accepted = new TaskCompletionSource<TcpConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var listener = server.Listen(7).Subscribe(c => accepted.TrySetResult(c));
         var connection = await ConnectAsync(client, 7);
@@ -87,8 +72,8 @@ public class AdapterTests
     [Fact]
     public async Task Cancelled_read_throws_and_the_connection_still_works()
     {
-        var (server, client, cleanup) = RealTimePair();
-        using var _ = cleanup;
+        using var stacks = new RealTimeStacks();
+        var (server, client) = (stacks.Server, stacks.Client);
         var accepted = new TaskCompletionSource<TcpConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var listener = server.Listen(7).Subscribe(c => accepted.TrySetResult(c));
         var connection = await ConnectAsync(client, 7);
