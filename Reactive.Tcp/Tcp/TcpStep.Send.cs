@@ -20,7 +20,8 @@ public static partial class TcpStep
     {
         if (tcb.State is not (TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.Closing or TcpState.LastAck))
             return;
-        int mss = tcb.EffectiveMss;
+        // Payload room depends on the options each segment carries, which do not change within one Output.
+        int room = PayloadRoom(tcb);
         bool sackRecovery = tcb.InRecovery && tcb.SackEnabled && tcb.Cwnd != long.MaxValue;
         if (sackRecovery)
         {
@@ -61,11 +62,10 @@ public static partial class TcpStep
             int available = remaining;
             if (tcb.SackEnabled && tcb.SndNxt < tcb.SndMax && tcb.Scoreboard.NextGap(tcb.SndNxt, tcb.SndMax, out _, out int gapLength))
                 available = Math.Min(available, gapLength);
-            int length = (int)Math.Min(Math.Min(PayloadRoom(tcb), available), Math.Max(0, usable));
+            int length = (int)Math.Min(Math.Min(room, available), Math.Max(0, usable));
             bool fin = tcb.FinQueued && length == remaining
                        && (!tcb.FinSent || tcb.SndNxt + length == tcb.FinSeq);
             if (length == 0 && !fin) break;
-            int room = PayloadRoom(tcb);
             bool newData = tcb.SndNxt >= tcb.SndMax;
             if (!fin && length < room && newData && !sackRecovery)
             {
