@@ -7,7 +7,7 @@ using Reactive.Tcp.Stack;
 namespace Reactive.Tcp.AspNetCore;
 
 /// <summary>
-/// Kestrel's view of <see cref="TcpStack.Listen"/>: connections the stack accepts wait in a queue
+/// Kestrel's view of <see cref="TcpStack.Listen(ushort)"/>: connections the stack accepts wait in a queue
 /// until Kestrel's accept loop takes them. Unbinding stops listening (new SYNs are refused with a
 /// reset) while connections already accepted live on.
 /// </summary>

@@ -1,3 +1,4 @@
+using Reactive.Tcp.Stack;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -328,11 +329,21 @@ internal static partial class MarbleParser
                 "keepalive" => c with { KeepAliveIdle = value == "off" ? null : TimeSpan.FromTicks(ParseDuration(value, line)) },
                 "kainterval" => c with { KeepAliveInterval = TimeSpan.FromTicks(ParseDuration(value, line)) },
                 "kaprobes" => c with { KeepAliveProbes = ParseInt(value, line) },
-                _ => throw Error(line, $"unknown config key '{key}' (preset isn mss mtu peermss rcvbuf sndbuf wscale rto minrto maxrto fixedrto retries synretries msl dupack cwnd delack nodelay sack ts keepalive kainterval kaprobes)"),
+                "backlog" => SetLimits(s, s.Limits with { ListenBacklog = ParseInt(value, line) }, c),
+                "syncookies" => SetLimits(s, s.Limits with { SynCookies = ParseSwitch(value, line) }, c),
+                "challengeacks" => SetLimits(s, s.Limits with { ChallengeAcksPerSecond = ParseInt(value, line) }, c),
+                "maxconn" => SetLimits(s, s.Limits with { MaxConnections = ParseInt(value, line) }, c),
+                _ => throw Error(line, $"unknown config key '{key}' (preset isn mss mtu peermss rcvbuf sndbuf wscale rto minrto maxrto fixedrto retries synretries msl dupack cwnd delack nodelay sack ts keepalive kainterval kaprobes backlog syncookies challengeacks maxconn)"),
             };
         }
         uint isn = s.Isn;
         s.Config = c with { IsnGenerator = (_, _) => isn };
+    }
+
+    private static TcpConfig SetLimits(MarbleScenario s, StackLimits limits, TcpConfig c)
+    {
+        s.Limits = limits;
+        return c;
     }
 
     private static TcpConfig SetIsn(MarbleScenario s, string value, int line, TcpConfig c)

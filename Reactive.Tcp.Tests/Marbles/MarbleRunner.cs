@@ -38,6 +38,9 @@ internal static class MarbleRunner
     /// <summary>Where in its frame an <c>in:</c> segment is injected: after the app's commands of that frame have been taken.</summary>
     public const long InOffset = 10;
 
+    /// <summary>The SYN-cookie key of every scenario's stack: bytes 0x00..0x0f.</summary>
+    public static readonly byte[] MarbleCookieSecret = Enumerable.Range(0, 16).Select(i => (byte)i).ToArray();
+
     public static MarbleRun Run(MarbleScenario sc)
     {
         var run = new MarbleRun();
@@ -51,6 +54,9 @@ internal static class MarbleRunner
             EphemeralPortFirst = sc.LocalPort,
             EphemeralPortLast = sc.LocalPort,
             Seed = 1,
+            Limits = sc.Limits,
+            // Like the ISN, SYN cookies are fixed so that a scenario can write the ACK that returns one.
+            SynCookieSecret = MarbleCookieSecret,
         }, scheduler);
         var key = new ConnectionKey(sc.LocalAddress, sc.LocalPort, sc.RemoteAddress, sc.RemotePort);
         var app = new AppDriver(sc, stack, scheduler, run);

@@ -1,3 +1,4 @@
+using Reactive.Tcp.Stack;
 using Reactive.Tcp.Tcp;
 using Reactive.Tcp.Wire;
 
@@ -17,6 +18,9 @@ internal sealed class MarbleScenario
     public long Frame { get; set; } = TimeSpan.TicksPerMillisecond;
 
     public TcpConfig Config { get; set; } = TcpConfig.Default;
+
+    /// <summary>The stack's limits (<c>config:</c> keys backlog, syncookies, challengeacks, maxconn).</summary>
+    public StackLimits Limits { get; set; } = StackLimits.Default;
 
     /// <summary>The fixed initial send sequence number of the stack under test.</summary>
     public uint Isn { get; set; } = 1000;

@@ -12,7 +12,7 @@ namespace Reactive.Tcp.Stack;
 /// runs <see cref="TcpStep.Handle"/>, and carries out the effects (transmit, deliver, timers,
 /// completion of the application's observables). Only the stack's serial pipeline calls it.
 /// </summary>
-internal sealed class ConnectionHost
+internal sealed partial class ConnectionHost
 {
     private readonly TcpStack _stack;
     private readonly Queue<PendingSend> _sends = new();
@@ -53,15 +53,7 @@ internal sealed class ConnectionHost
         ref readonly var inbound = ref _stack.InboundEvent;
         _stepWasPump = false;
         _skipStep = false;
-        if (Tcb is null)
-        {
-            var state = TcpState.Closed;
-            if (_stepWasSegment && !Active && _stack.IsListening(Key.LocalPort)
-                && inbound.Segment.Has(TcpFlags.Syn) && (inbound.Segment.Flags & (TcpFlags.Ack | TcpFlags.Rst)) == 0)
-                state = TcpState.Listen;
-            Tcb = new Tcb(Key, _stack.Options.Tcp, new SeqNum(_stack.NextIsn(Key, now)), state);
-            if (state == TcpState.Listen) _stack.Ports.TryClaim(Key.LocalPort, exclusive: false);
-        }
+        Tcb ??= CreateTcb(_stepWasSegment, inbound.Segment, now);
 
         if (_stepWasSegment)
         {
@@ -112,7 +104,12 @@ internal sealed class ConnectionHost
     {
         var fx = Effects;
         var tcb = Tcb!;
-        for (int i = 0; i < fx.Transmit.Count; i++) _stack.Transmit(Key, fx.Transmit[i]);
+        for (int i = 0; i < fx.Transmit.Count; i++)
+        {
+            if (i == fx.LimitedAckIndex && !MayTransmitLimitedAck(fx.LimitedAck, _stack.Scheduler.Now.UtcTicks)) continue;
+            _stack.Transmit(Key, fx.Transmit[i]);
+        }
+        LeaveSynQueueOnceDone(tcb.State);
         _stack.Counters.AddStep(fx);
         if (fx.Dropped && _stepWasSegment)
             _stack.Drops.Increment(fx.PreviousState is null && tcb.State == TcpState.Closed && Connection is null && !Active ? DropReason.NoConnection : DropReason.Unacceptable);

@@ -6,6 +6,7 @@ namespace Reactive.Tcp.Stack;
 public sealed class StackCounters
 {
     private long _segmentsIn, _segmentsOut, _retransmissions, _bytesDelivered, _echoReplies, _connectionsOpened, _connectionsClosed, _pipelineFaults;
+    private long _synCookiesSent, _synCookiesAccepted, _synCookiesRejected, _statelessResets, _challengeAcksSuppressed, _outOfWindowAcksSuppressed, _connectsRefusedAtLimit;
 
     /// <summary>TCP segments received and parsed.</summary>
     public long SegmentsIn => Interlocked.Read(ref _segmentsIn);
@@ -24,13 +25,35 @@ public sealed class StackCounters
     /// <summary>Exceptions caught inside the pipeline (each aborts only its connection).</summary>
     public long PipelineFaults => Interlocked.Read(ref _pipelineFaults);
 
+    /// <summary>SYN-ACKs sent with a SYN cookie (the SYN queue was full; no state kept).</summary>
+    public long SynCookiesSent => Interlocked.Read(ref _synCookiesSent);
+    /// <summary>ACKs whose SYN cookie validated: connections created straight in ESTABLISHED.</summary>
+    public long SynCookiesAccepted => Interlocked.Read(ref _synCookiesAccepted);
+    /// <summary>ACKs to a listener in SYN-cookie mode whose cookie did not validate (answered with RST).</summary>
+    public long SynCookiesRejected => Interlocked.Read(ref _synCookiesRejected);
+    /// <summary>RSTs sent for segments that found no connection, without creating any state.</summary>
+    public long StatelessResets => Interlocked.Read(ref _statelessResets);
+    /// <summary>Challenge ACKs not sent because the stack-wide budget per second was spent (RFC 5961 §7).</summary>
+    public long ChallengeAcksSuppressed => Interlocked.Read(ref _challengeAcksSuppressed);
+    /// <summary>Duplicate ACKs for out-of-window segments not sent because their connection answered one less than the interval ago.</summary>
+    public long OutOfWindowAcksSuppressed => Interlocked.Read(ref _outOfWindowAcksSuppressed);
+    /// <summary><c>Connect()</c> attempts refused because the stack held its maximum of connections.</summary>
+    public long ConnectsRefusedAtLimit => Interlocked.Read(ref _connectsRefusedAtLimit);
+
     internal void SegmentIn() => Interlocked.Increment(ref _segmentsIn);
+    internal void SegmentOut() => Interlocked.Increment(ref _segmentsOut);
+    internal void SynCookieSent() => Interlocked.Increment(ref _synCookiesSent);
+    internal void SynCookieAccepted() => Interlocked.Increment(ref _synCookiesAccepted);
+    internal void SynCookieRejected() => Interlocked.Increment(ref _synCookiesRejected);
+    internal void StatelessReset() => Interlocked.Increment(ref _statelessResets);
+    internal void ChallengeAckSuppressed() => Interlocked.Increment(ref _challengeAcksSuppressed);
+    internal void OutOfWindowAckSuppressed() => Interlocked.Increment(ref _outOfWindowAcksSuppressed);
+    internal void ConnectRefusedAtLimit() => Interlocked.Increment(ref _connectsRefusedAtLimit);
     internal void EchoReply() => Interlocked.Increment(ref _echoReplies);
     internal void Fault() => Interlocked.Increment(ref _pipelineFaults);
 
     internal void AddStep(TcpEffects fx)
     {
-        if (fx.Transmit.Count > 0) Interlocked.Add(ref _segmentsOut, fx.Transmit.Count);
         if (fx.Retransmissions > 0) Interlocked.Add(ref _retransmissions, fx.Retransmissions);
         for (int i = 0; i < fx.Deliver.Count; i++) Interlocked.Add(ref _bytesDelivered, fx.Deliver[i].Length);
         if (fx.Connected) Interlocked.Increment(ref _connectionsOpened);

@@ -19,13 +19,13 @@ namespace Reactive.Tcp.Stack;
 /// which does not allocate per element) → <c>Scan</c> over the pure <see cref="TcpStep"/> → effects carried out at the edge
 /// (segments to the link, bytes to the application, timers on the injected <see cref="IScheduler"/>).
 /// </summary>
-public sealed class TcpStack : IDisposable
+public sealed partial class TcpStack : IDisposable
 {
     private readonly ILink _link;
     private readonly Subject<StackEvent> _commands = new();
     private readonly object _gate = new();
     private readonly Dictionary<ConnectionKey, ConnectionHost> _hosts = new();
-    private readonly Dictionary<ushort, IObserver<TcpConnection>> _listeners = new();
+    private readonly Dictionary<ushort, ListenerState> _listeners = new();
     private readonly Dictionary<ushort, IObserver<UdpMessage>> _udpBindings = new();
     private readonly IsnGenerator _isn = new();
     private readonly IDisposable _pipeline;
@@ -89,9 +89,17 @@ public sealed class TcpStack : IDisposable
     /// Listens on <paramref name="port"/>: each connection that completes its handshake is emitted.
     /// Cold: subscribing starts listening, disposing stops (established connections live on).
     /// </summary>
-    public IObservable<TcpConnection> Listen(ushort port) => Observable.Create<TcpConnection>(observer =>
+    public IObservable<TcpConnection> Listen(ushort port) => Listen(port, Options.Limits.ListenBacklog);
+
+    /// <summary>
+    /// Listens on <paramref name="port"/> (see <see cref="Listen(ushort)"/>), holding at most
+    /// <paramref name="backlog"/> half-open connections; further SYNs get SYN cookies or are
+    /// dropped (<see cref="StackLimits.SynCookies"/>).
+    /// </summary>
+    public IObservable<TcpConnection> Listen(ushort port, int backlog) => Observable.Create<TcpConnection>(observer =>
     {
         if (port == 0) { observer.OnError(new ArgumentOutOfRangeException(nameof(port))); return Disposable.Empty; }
+        if (backlog < 0) { observer.OnError(new ArgumentOutOfRangeException(nameof(backlog), "The backlog cannot be negative.")); return Disposable.Empty; }
         lock (_gate)
         {
             if (_listeners.ContainsKey(port) || !Ports.TryClaim(port, exclusive: true))
@@ -99,14 +107,14 @@ public sealed class TcpStack : IDisposable
                 observer.OnError(new InvalidOperationException($"Port {port} is already in use."));
                 return Disposable.Empty;
             }
-            _listeners[port] = observer;
+            _listeners[port] = new ListenerState(observer, backlog);
             Listeners.AddOrUpdate(port, port);
         }
         return Disposable.Create(() =>
         {
             lock (_gate)
             {
-                if (_listeners.TryGetValue(port, out var current) && current == observer)
+                if (_listeners.TryGetValue(port, out var current) && current.Observer == observer)
                 {
                     _listeners.Remove(port);
                     Ports.Release(port);
@@ -132,7 +140,19 @@ public sealed class TcpStack : IDisposable
             observer.OnCompleted));
         var scheduled = Scheduler.Schedule(() =>
         {
-            lock (_gate) _hosts[key] = host;
+            bool atLimit;
+            lock (_gate)
+            {
+                atLimit = _hosts.Count >= Options.Limits.MaxConnections;
+                if (!atLimit) _hosts[key] = host;
+            }
+            if (atLimit)
+            {
+                Ports.Release(localPort);
+                Counters.ConnectRefusedAtLimit();
+                observer.OnError(ConnectionLimitReached());
+                return;
+            }
             PostNow(StackEvent.ForHost(host, TcpEventKind.Connect));
         });
         return Disposable.Create(() =>
@@ -210,7 +230,7 @@ public sealed class TcpStack : IDisposable
     internal bool Accept(TcpConnection connection)
     {
         if (!_listeners.TryGetValue(connection.Key.LocalPort, out var listener)) return false;
-        listener.OnNext(connection);
+        listener.Observer.OnNext(connection);
         return true;
     }
 
@@ -229,6 +249,7 @@ public sealed class TcpStack : IDisposable
             throw;
         }
         _link.Send(packet);
+        Counters.SegmentOut();
     }
 
     /// <summary>Enters the serial pipeline right now (caller is not inside the pipeline).</summary>
@@ -294,6 +315,7 @@ public sealed class TcpStack : IDisposable
                         return StackEvent.Handled;
                     }
                     Counters.SegmentIn();
+                    if (!_hosts.ContainsKey(packet.TcpConnectionKey) && !AdmitWithoutConnection(packet.TcpConnectionKey, packet.Tcp)) return StackEvent.Handled;
                     _inbound.Kind = TcpEventKind.Segment;
                     _inbound.Segment = packet.Tcp;
                     return StackEvent.Segment(packet.TcpConnectionKey);

@@ -23,4 +23,10 @@ public sealed record TcpStackOptions
 
     /// <summary>Seed for ephemeral port choice; null picks a random one.</summary>
     public int? Seed { get; init; }
+
+    /// <summary>Connection, SYN-queue and answer-rate limits (see <see cref="StackLimits"/> for the defaults).</summary>
+    public StackLimits Limits { get; init; } = StackLimits.Default;
+
+    /// <summary>Key (16 bytes) for SYN cookies; null draws a random one per stack. Fixed only to make tests reproducible.</summary>
+    public byte[]? SynCookieSecret { get; init; }
 }

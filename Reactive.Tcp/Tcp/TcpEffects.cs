@@ -44,6 +44,19 @@ public sealed class TcpEffects
     /// <summary>Retransmitted segments sent in this step.</summary>
     public int Retransmissions { get; internal set; }
 
+    /// <summary>What kind of rate-limited ACK <see cref="Transmit"/> holds at <see cref="LimitedAckIndex"/>, if any.</summary>
+    public LimitedAck LimitedAck { get; private set; }
+
+    /// <summary>Position in <see cref="Transmit"/> of the ACK the host may withhold under its rate limit (−1: none).</summary>
+    public int LimitedAckIndex { get; private set; } = -1;
+
+    /// <summary>Marks the next segment sent as a rate-limited ACK of <paramref name="kind"/>.</summary>
+    internal void MarkNextAsLimited(LimitedAck kind)
+    {
+        LimitedAck = kind;
+        LimitedAckIndex = _transmit.Count;
+    }
+
     internal void Send(in TcpSegment segment) => _transmit.Add(segment);
 
     internal void DeliverData(ReadOnlyMemory<byte> data) => _deliver.Add(data);
@@ -58,5 +71,7 @@ public sealed class TcpEffects
         Connected = ReceiveCompleted = SendSpaceFreed = Closed = Dropped = false;
         Error = TcpError.None;
         Retransmissions = 0;
+        LimitedAck = LimitedAck.None;
+        LimitedAckIndex = -1;
     }
 }

@@ -15,14 +15,14 @@ public static partial class TcpStep
         if (ack > tcb.SndMax)
         {
             // Acknowledges something never sent.
-            SendAck(tcb, fx);
+            SendChallengeAck(tcb, fx);
             fx.Dropped = true;
             return false;
         }
         if (ack < tcb.SndUna - (int)Math.Min(tcb.MaxSndWnd, int.MaxValue))
         {
             // Far below SND.UNA: a blind injection attempt (RFC 5961 §5.2).
-            SendAck(tcb, fx);
+            SendChallengeAck(tcb, fx);
             fx.Dropped = true;
             return false;
         }

@@ -62,26 +62,7 @@ public static partial class TcpStep
     private static void AnswerClosedPort(Tcb tcb, in TcpSegment seg, TcpEffects fx)
     {
         fx.Dropped = true;
-        if (!seg.Has(TcpFlags.Rst))
-        {
-            var reset = new TcpSegment
-            {
-                SourcePort = tcb.Key.LocalPort,
-                DestinationPort = tcb.Key.RemotePort,
-            };
-            if (seg.Has(TcpFlags.Ack))
-            {
-                reset.Seq = seg.Ack;
-                reset.Flags = TcpFlags.Rst;
-            }
-            else
-            {
-                reset.Seq = new SeqNum(0);
-                reset.Ack = seg.Seq + seg.SequenceLength;
-                reset.Flags = TcpFlags.Rst | TcpFlags.Ack;
-            }
-            fx.Send(reset);
-        }
+        if (ResetForClosedPort(seg, out var reset)) fx.Send(reset);
         CloseConnection(tcb, TcpError.None, fx);
     }
 }

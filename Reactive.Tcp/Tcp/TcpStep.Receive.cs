@@ -34,7 +34,7 @@ public static partial class TcpStep
             && unchecked((int)(seg.Options.TsVal - tcb.TsRecent)) < 0)
         {
             fx.Dropped = true;
-            SendAck(tcb, fx);
+            SendOutOfWindowAck(tcb, seg, fx);
             return false;
         }
 
@@ -48,7 +48,7 @@ public static partial class TcpStep
             if (tcb.State == TcpState.TimeWait && seg.Has(TcpFlags.Fin))
                 tcb.TimeWaitAt = now + 2 * tcb.Config.Msl.Ticks; // The peer lost our last ACK: stay the full 2MSL again.
             fx.Dropped = true;
-            SendAck(tcb, fx);
+            SendOutOfWindowAck(tcb, seg, fx);
             return false;
         }
 
@@ -61,13 +61,13 @@ public static partial class TcpStep
         // Second: RST (RFC 5961 §3.2): only an exact match resets; in-window earns a challenge ACK.
         if (seg.Has(TcpFlags.Rst))
         {
-            if (seg.Seq != tcb.RcvNxt) { SendAck(tcb, fx); fx.Dropped = true; return false; }
+            if (seg.Seq != tcb.RcvNxt) { SendChallengeAck(tcb, fx); fx.Dropped = true; return false; }
             OnReset(tcb, fx);
             return false;
         }
 
         // Fourth: a SYN in a synchronised state is answered with a challenge ACK (RFC 5961 §4.2).
-        if (seg.Has(TcpFlags.Syn)) { SendAck(tcb, fx); fx.Dropped = true; return false; }
+        if (seg.Has(TcpFlags.Syn)) { SendChallengeAck(tcb, fx); fx.Dropped = true; return false; }
 
         // Fifth: the ACK field.
         if (!seg.Has(TcpFlags.Ack)) { fx.Dropped = true; return false; }

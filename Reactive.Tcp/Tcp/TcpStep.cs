@@ -172,5 +172,23 @@ public static partial class TcpStep
     // answered with an ACK, and two stacks in that state ACK each other forever (as BSD does).
     private static void SendAck(Tcb tcb, TcpEffects fx) => fx.Send(Make(tcb, TcpFlags.Ack, tcb.SndMax));
 
+    /// <summary>A challenge ACK (RFC 5961): sent only while the stack-wide budget lasts (§7).</summary>
+    private static void SendChallengeAck(Tcb tcb, TcpEffects fx)
+    {
+        fx.MarkNextAsLimited(LimitedAck.Challenge);
+        SendAck(tcb, fx);
+    }
+
+    /// <summary>
+    /// The duplicate ACK for an unacceptable segment. Without data, SYN or FIN it is rate-limited
+    /// per connection (two stacks that disagree would otherwise ACK each other in a loop); a data
+    /// segment is always answered, since a lost ACK makes its sender retransmit it.
+    /// </summary>
+    private static void SendOutOfWindowAck(Tcb tcb, in TcpSegment seg, TcpEffects fx)
+    {
+        if (seg.SequenceLength == 0) fx.MarkNextAsLimited(LimitedAck.OutOfWindow);
+        SendAck(tcb, fx);
+    }
+
     private static void SendReset(Tcb tcb, SeqNum seq, TcpEffects fx) => fx.Send(Make(tcb, TcpFlags.Rst, seq));
 }

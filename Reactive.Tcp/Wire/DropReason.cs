@@ -39,4 +39,10 @@ public enum DropReason
     Unacceptable,
     /// <summary>Source or destination address is broadcast, multicast or otherwise invalid.</summary>
     BadAddress,
+    /// <summary>A SYN to a listener whose SYN queue (backlog, or the stack's half-open limit) is full, with SYN cookies off.</summary>
+    SynQueueFull,
+    /// <summary>A SYN (or a SYN cookie's ACK) that would exceed the stack's connection limit.</summary>
+    ConnectionLimit,
+    /// <summary>An ACK to a listener that recently sent SYN cookies whose cookie does not validate (answered with RST).</summary>
+    BadSynCookie,
 }
