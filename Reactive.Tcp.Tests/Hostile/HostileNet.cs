@@ -56,14 +56,14 @@ internal sealed class HostileNet : IDisposable
 
     private readonly List<IDisposable> _subscriptions = new();
 
-    public HostileNet(VirtualWireOptions? wire = null, TcpConfig? config = null)
+    public HostileNet(VirtualWireOptions? wire = null, TcpConfig? config = null, StackLimits? serverLimits = null, StackLimits? clientLimits = null)
     {
         Scheduler = new TestScheduler();
         Wire = new VirtualWire(Scheduler, wire ?? new VirtualWireOptions { AToB = new Impairments { Delay = TimeSpan.FromMilliseconds(1) }, BToA = new Impairments { Delay = TimeSpan.FromMilliseconds(1) } });
         ServerLink = new InjectLink(Wire.EndA);
         var tcp = config ?? TcpConfig.Default;
-        Server = new TcpStack(ServerLink, new TcpStackOptions { Address = ServerAddress, Tcp = tcp, Seed = 11 }, Scheduler);
-        Client = new TcpStack(Wire.EndB, new TcpStackOptions { Address = ClientAddress, Tcp = tcp, Seed = 12 }, Scheduler);
+        Server = new TcpStack(ServerLink, new TcpStackOptions { Address = ServerAddress, Tcp = tcp, Seed = 11, Limits = serverLimits ?? StackLimits.Default }, Scheduler);
+        Client = new TcpStack(Wire.EndB, new TcpStackOptions { Address = ClientAddress, Tcp = tcp, Seed = 12, Limits = clientLimits ?? StackLimits.Default }, Scheduler);
     }
 
     public TestScheduler Scheduler { get; }
@@ -84,6 +84,8 @@ internal sealed class HostileNet : IDisposable
         public ConnectionKey Key => ServerSide!.Key;
         public bool Complete => ServerDone && ClientDone;
         public bool Failed => ServerError is not null || ClientError is not null;
+        /// <summary>An echo flow (<see cref="ConnectEcho"/>) got every byte back and the server's FIN.</summary>
+        public bool Echoed => ClientDone && ClientReceived.Length == ClientSends.Length;
 
         /// <summary>Whatever was delivered must be a prefix of what was sent, complete or not.</summary>
         public string? Corruption()
@@ -127,6 +129,43 @@ internal sealed class HostileNet : IDisposable
             Drive(c, flow.ClientSends, flow.ClientReceived, e => flow.ClientError = e, () => flow.ClientDone = true);
         }, e => flow.ClientError = e));
         Run(TimeSpan.FromMilliseconds(20));
+        return flow;
+    }
+
+    /// <summary>A spoofed SYN to the server from <paramref name="source"/>, as a SYN flood sends them.</summary>
+    public void InjectSyn(IPv4Address source, ushort sourcePort, ushort port, uint seq) =>
+        ServerLink.Inject(PacketBuilder.BuildTcp(source, ServerAddress, new TcpSegment
+        {
+            SourcePort = sourcePort,
+            DestinationPort = port,
+            Seq = new SeqNum(seq),
+            Flags = TcpFlags.Syn,
+            Window = 65535,
+            Options = new TcpOptions { Mss = 1460 },
+        }));
+
+    /// <summary>The server echoes every byte it receives on <paramref name="port"/> and closes after the client's FIN.</summary>
+    public void ListenEcho(ushort port, int? backlog = null)
+    {
+        var listen = backlog is { } b ? Server.Listen(port, b) : Server.Listen(port);
+        _subscriptions.Add(listen.Subscribe(c =>
+            _subscriptions.Add(c.Received.Select(m => c.Send(m.ToArray())).Concat().Subscribe(_ => { }, _ => c.Abort(), c.Close))));
+        Scheduler.AdvanceBy(1);
+    }
+
+    /// <summary>
+    /// A client that sends <paramref name="data"/> to an echo server and closes. The flow is
+    /// <see cref="Flow.Echoed"/> once the client has got all of it back and the server's FIN.
+    /// </summary>
+    public Flow ConnectEcho(ushort port, byte[] data)
+    {
+        var flow = new Flow { ClientSends = data, ServerSends = data };
+        _subscriptions.Add(Client.Connect(ServerAddress, port).Subscribe(c =>
+        {
+            flow.ClientSide = c;
+            _subscriptions.Add(c.Received.Subscribe(m => flow.ClientReceived.Write(m.Span), e => flow.ClientError = e, () => flow.ClientDone = true));
+            _subscriptions.Add(c.Send(data).Subscribe(_ => { }, e => flow.ClientError = e, c.Close));
+        }, e => flow.ClientError = e));
         return flow;
     }
 
