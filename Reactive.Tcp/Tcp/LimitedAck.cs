@@ -9,8 +9,8 @@ public enum LimitedAck : byte
     /// <summary>No limited ACK in this step.</summary>
     None,
     /// <summary>
-    /// A challenge ACK (RFC 5961): for an in-window RST, a SYN on a synchronised connection, or an
-    /// ACK outside [SND.UNA − MAX.SND.WND, SND.MAX]. Limited stack-wide.
+    /// A challenge ACK (RFC 5961): for an in-window RST, a SYN (any sequence number) on a
+    /// synchronised connection, or an ACK outside [SND.UNA − MAX.SND.WND, SND.MAX]. Limited stack-wide.
     /// </summary>
     Challenge,
     /// <summary>

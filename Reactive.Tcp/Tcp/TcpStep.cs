@@ -180,13 +180,15 @@ public static partial class TcpStep
     }
 
     /// <summary>
-    /// The duplicate ACK for an unacceptable segment. Without data, SYN or FIN it is rate-limited
-    /// per connection (two stacks that disagree would otherwise ACK each other in a loop); a data
-    /// segment is always answered, since a lost ACK makes its sender retransmit it.
+    /// The duplicate ACK for an unacceptable segment. A SYN earns a challenge ACK whatever its
+    /// sequence number (RFC 5961 §4.2). Without data or FIN it is rate-limited per connection (two
+    /// stacks that disagree would otherwise ACK each other in a loop); a data segment is always
+    /// answered, since a lost ACK makes its sender retransmit it.
     /// </summary>
     private static void SendOutOfWindowAck(Tcb tcb, in TcpSegment seg, TcpEffects fx)
     {
-        if (seg.SequenceLength == 0) fx.MarkNextAsLimited(LimitedAck.OutOfWindow);
+        if (seg.Has(TcpFlags.Syn)) fx.MarkNextAsLimited(LimitedAck.Challenge);
+        else if (seg.SequenceLength == 0) fx.MarkNextAsLimited(LimitedAck.OutOfWindow);
         SendAck(tcb, fx);
     }
 
