@@ -1,5 +1,6 @@
 using Reactive.Tcp.Api;
 using Reactive.Tcp.Stack;
+using Reactive.Tcp.Tcp;
 using Reactive.Tcp.Wire;
 using Xunit;
 
@@ -59,6 +60,36 @@ public class ListenLimitsTests
         Assert.Equal(0, net.Server.Counters.SynCookiesRejected);
         Assert.True(net.Server.HalfOpenCount <= 8);
         net.AssertNoFaults();
+    }
+
+    [Fact]
+    public void A_cookie_connection_keeps_window_scale_SACK_and_timestamps_through_the_timestamp_echo()
+    {
+        using var net = new HostileNet();
+        net.ListenEcho(80, backlog: 0);
+        var data = new byte[500_000];
+        new Random(10).NextBytes(data);
+        var flow = net.ConnectEcho(80, data);
+        net.Run(TimeSpan.FromMilliseconds(5));
+        Assert.Equal(1, net.Server.Counters.SynCookiesAccepted);
+        var client = BlindAttackTests.TcbOf(flow.ClientSide!);
+        var server = ServerTcb(net, client.Key);
+
+        Assert.True(server.TimestampsEnabled && client.TimestampsEnabled);
+        Assert.True(server.SackEnabled && client.SackEnabled);
+        Assert.True(server.SndWndShift > 0 && server.RcvWndShift > 0);
+        Assert.Equal(client.RcvWndShift, server.SndWndShift);
+        Assert.Equal(server.RcvWndShift, client.SndWndShift);
+        Assert.True(net.RunUntil(() => flow.Echoed, TimeSpan.FromSeconds(30)));
+        Assert.Null(flow.Corruption());
+        net.AssertNoFaults();
+    }
+
+    private static Tcb ServerTcb(HostileNet net, ConnectionKey clientKey)
+    {
+        var hosts = (Dictionary<ConnectionKey, ConnectionHost>)typeof(TcpStack)
+            .GetField("_hosts", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(net.Server)!;
+        return hosts[new ConnectionKey(clientKey.RemoteAddress, clientKey.RemotePort, clientKey.LocalAddress, clientKey.LocalPort)].Tcb!;
     }
 
     [Fact]

@@ -9,17 +9,17 @@ internal sealed partial class ConnectionHost
     private ListenerState? _synQueue;
     private long _lastOutOfWindowAckAt = long.MinValue;
 
-    /// <summary>Non-zero when this block was created by a validated SYN cookie: the peer's MSS it carried.</summary>
-    public int CookieMss { get; init; }
+    /// <summary>Set when this block was created by a validated SYN cookie: what the cookie remembered.</summary>
+    public SynCookieOptions? Cookie { get; init; }
 
     /// <summary>Creates the block for the first event: from a SYN cookie, for a listener's SYN, or CLOSED.</summary>
     private Tcb CreateTcb(bool fromSegment, in Wire.TcpSegment segment, long now)
     {
         var config = _stack.Options.Tcp;
-        if (CookieMss != 0 && fromSegment)
+        if (Cookie is { } cookie && fromSegment)
         {
             var restored = new Tcb(Key, config, segment.Ack - 1);
-            TcpStep.RestoreFromSynCookie(restored, segment.Seq - 1, CookieMss);
+            TcpStep.RestoreFromSynCookie(restored, segment, cookie.PeerMss, cookie.Timestamps, cookie.PeerWindowShift, cookie.SackPermitted);
             _stack.Ports.TryClaim(Key.LocalPort, exclusive: false);
             return restored;
         }

@@ -14,9 +14,10 @@ namespace Reactive.Tcp.Stack;
 /// the full period number, keyed with a per-stack secret, offset by the index of the peer's MSS in
 /// <see cref="MssTable"/>. Validating recomputes the tag for the period named in the top bits (only
 /// the current one or the one before it is accepted) and recovers the index as the offset, which
-/// must fall inside the table: a guessed cookie passes with probability 4 / 2^27 per period. Window
-/// scaling, SACK and timestamps are not encoded: a cookie SYN-ACK offers none of them, so both ends
-/// agree to do without.
+/// must fall inside the table: a guessed cookie passes with probability 4 / 2^27 per period.
+/// When the SYN carried timestamps, the peer's window scale and SACK-permitted ride in the low six
+/// bits of the SYN-ACK's TSval (<see cref="TsValFor"/>), which the peer echoes in the ACK's TSecr;
+/// without timestamps the cookie SYN-ACK offers none of the three, so both ends do without.
 /// </remarks>
 internal sealed class SynCookies
 {
@@ -74,6 +75,29 @@ internal sealed class SynCookies
         if (index >= MssTable.Length) return false;
         mss = MssTable[index];
         return true;
+    }
+
+    /// <summary>The option bits for the TSval: peer window shift (0..14, 15 = none) and SACK-permitted.</summary>
+    public static uint EncodeOptions(int peerWindowShift, bool sackPermitted) =>
+        (uint)(peerWindowShift is >= 0 and <= 14 ? peerWindowShift : 15) | (sackPermitted ? 0x10u : 0);
+
+    /// <summary>
+    /// Our TSval in a cookie SYN-ACK: the millisecond clock with its low six bits replaced by
+    /// <paramref name="options"/>, never ahead of the clock (later segments' TSvals must not go back).
+    /// </summary>
+    public static uint TsValFor(uint nowMs, uint options)
+    {
+        uint value = (nowMs & ~0x3Fu) | options;
+        return value > nowMs ? unchecked(value - 64) : value;
+    }
+
+    /// <summary>The options an ACK's TSecr echoes back; false when the bits cannot come from <see cref="EncodeOptions"/>.</summary>
+    public static bool TryDecodeOptions(uint tsEcr, out int peerWindowShift, out bool sackPermitted)
+    {
+        uint shift = tsEcr & 0xF;
+        peerWindowShift = shift == 15 ? -1 : (int)shift;
+        sackPermitted = (tsEcr & 0x10) != 0;
+        return (tsEcr & 0x20) == 0;
     }
 
     private uint Tag(ConnectionKey key, SeqNum peerIsn, long period)

@@ -57,7 +57,9 @@ public sealed partial class TcpStack
             return false;
         }
         uint cookie = Cookies.Make(key, syn.Seq, syn.Options.Mss, now, out _);
-        Transmit(key, TcpStep.SynCookieSynAck(syn, cookie, Options.Tcp));
+        var options = SynCookies.EncodeOptions(syn.Options.HasWindowScale ? syn.Options.WindowScale : -1, syn.Options.SackPermitted);
+        uint tsVal = SynCookies.TsValFor((uint)(now / TimeSpan.TicksPerMillisecond), options);
+        Transmit(key, TcpStep.SynCookieSynAck(syn, cookie, tsVal, Options.Tcp));
         listener.LastCookieAt = now;
         Counters.SynCookieSent();
         return false;
@@ -65,7 +67,10 @@ public sealed partial class TcpStack
 
     private bool AdmitCookieAck(ConnectionKey key, in TcpSegment ack, long now)
     {
-        if (!Cookies.TryValidate(key, ack.Seq - 1, (ack.Ack - 1).Value, now, out int mss))
+        int peerWindowShift = -1;
+        bool sackPermitted = false;
+        if (!Cookies.TryValidate(key, ack.Seq - 1, (ack.Ack - 1).Value, now, out int mss)
+            || (ack.Options.HasTimestamps && !SynCookies.TryDecodeOptions(ack.Options.TsEcr, out peerWindowShift, out sackPermitted)))
         {
             Counters.SynCookieRejected();
             RefuseStatelessly(key, ack, DropReason.BadSynCookie);
@@ -77,7 +82,10 @@ public sealed partial class TcpStack
             return false;
         }
         Counters.SynCookieAccepted();
-        _hosts[key] = new ConnectionHost(this, key) { CookieMss = mss };
+        _hosts[key] = new ConnectionHost(this, key)
+        {
+            Cookie = new SynCookieOptions(mss, ack.Options.HasTimestamps && Options.Tcp.Timestamps, peerWindowShift, sackPermitted),
+        };
         return true;
     }
 

@@ -7,39 +7,72 @@ public static partial class TcpStep
     /// <summary>
     /// Rebuilds the SYN-RECEIVED block a listener would have kept for a SYN it answered with a
     /// SYN cookie instead (RFC 4987 §3.6): ISS is the cookie (<paramref name="tcb"/> was created
-    /// with it), IRS the peer's ISN, the peer's MSS what the cookie encoded, and none of window
-    /// scaling, SACK or timestamps (the cookie SYN-ACK offered none). The ACK that returned the
-    /// cookie is then handled as usual and completes the handshake.
+    /// with it), IRS the peer's ISN, the peer's MSS what the cookie encoded. Window scaling and
+    /// SACK only when the cookie SYN-ACK carried timestamps to remember them in (the returning ACK
+    /// has a timestamp option then; <paramref name="peerWindowShift"/> is −1 when the peer offered
+    /// no window scale). The ACK that returned the cookie is then handled as usual and completes the handshake.
     /// </summary>
-    internal static void RestoreFromSynCookie(Tcb tcb, SeqNum peerIsn, int peerMss)
+    internal static void RestoreFromSynCookie(Tcb tcb, in TcpSegment ack, int peerMss, bool timestamps, int peerWindowShift, bool sackPermitted)
     {
         tcb.PassiveOpen = true;
-        tcb.Irs = peerIsn;
-        tcb.RcvNxt = peerIsn + 1;
-        // The window the cookie SYN-ACK advertised: unscaled, so at most 64 KiB.
+        tcb.Irs = ack.Seq - 1;
+        tcb.RcvNxt = ack.Seq;
+        // The window the cookie SYN-ACK advertised: a SYN's is never scaled, so at most 64 KiB.
         tcb.RcvAdvertisedEdge = tcb.RcvNxt + (int)Math.Min(tcb.ReceiveBuffer.Capacity, 65535);
         tcb.PeerMss = peerMss;
-        tcb.PeerOfferedWindowScale = false;
-        tcb.SndWndShift = tcb.RcvWndShift = 0;
-        tcb.SackEnabled = false;
-        tcb.TimestampsEnabled = false;
-        tcb.SndWl1 = peerIsn;
+        tcb.TimestampsEnabled = timestamps && tcb.Config.Timestamps;
+        if (tcb.TimestampsEnabled) tcb.TsRecent = ack.Options.TsVal;
+        tcb.SackEnabled = tcb.TimestampsEnabled && sackPermitted && tcb.Config.Sack;
+        tcb.PeerOfferedWindowScale = tcb.TimestampsEnabled && peerWindowShift >= 0;
+        if (tcb.PeerOfferedWindowScale && tcb.Config.WindowScaling)
+        {
+            tcb.SndWndShift = Math.Min(peerWindowShift, 14);
+            tcb.RcvWndShift = tcb.OfferedRcvShift;
+        }
+        else tcb.SndWndShift = tcb.RcvWndShift = 0;
+        tcb.SndWl1 = tcb.Irs;
         tcb.SndUna = tcb.Iss;
         tcb.SndNxt = tcb.SndMax = tcb.Iss + 1;
         tcb.State = TcpState.SynReceived;
     }
 
-    /// <summary>The SYN-ACK that carries a SYN cookie: ISS = <paramref name="cookie"/>, only an MSS option, an unscaled window.</summary>
-    internal static TcpSegment SynCookieSynAck(in TcpSegment syn, uint cookie, TcpConfig config) => new()
+    /// <summary>
+    /// The SYN-ACK that carries a SYN cookie: ISS = <paramref name="cookie"/>, an MSS option, an
+    /// unscaled window, and when the SYN had timestamps, a timestamp whose TSval is
+    /// <paramref name="tsVal"/> plus the window scale and SACK-permitted the SYN asked for.
+    /// </summary>
+    internal static TcpSegment SynCookieSynAck(in TcpSegment syn, uint cookie, uint tsVal, TcpConfig config)
     {
-        SourcePort = syn.DestinationPort,
-        DestinationPort = syn.SourcePort,
-        Seq = new SeqNum(cookie),
-        Ack = syn.Seq + 1,
-        Flags = TcpFlags.Syn | TcpFlags.Ack,
-        Window = (ushort)Math.Min(config.ReceiveBufferSize, 65535),
-        Options = new TcpOptions { Mss = (ushort)Math.Min(config.Mss, 65535) },
-    };
+        var synAck = new TcpSegment
+        {
+            SourcePort = syn.DestinationPort,
+            DestinationPort = syn.SourcePort,
+            Seq = new SeqNum(cookie),
+            Ack = syn.Seq + 1,
+            Flags = TcpFlags.Syn | TcpFlags.Ack,
+            Window = (ushort)Math.Min(config.ReceiveBufferSize, 65535),
+            Options = new TcpOptions { Mss = (ushort)Math.Min(config.Mss, 65535) },
+        };
+        if (!(config.Timestamps && syn.Options.HasTimestamps)) return synAck;
+        synAck.Options.HasTimestamps = true;
+        synAck.Options.TsVal = tsVal;
+        synAck.Options.TsEcr = syn.Options.TsVal;
+        if (config.Sack && syn.Options.SackPermitted) synAck.Options.SackPermitted = true;
+        if (config.WindowScaling && syn.Options.HasWindowScale)
+        {
+            synAck.Options.HasWindowScale = true;
+            synAck.Options.WindowScale = (byte)ReceiveShiftFor(config);
+        }
+        return synAck;
+    }
+
+    /// <summary>The window shift a block of this configuration offers (as <see cref="Tcb"/> computes it).</summary>
+    private static int ReceiveShiftFor(TcpConfig config)
+    {
+        int shift = 0;
+        while ((config.ReceiveBufferSize >> shift) > 65535 && shift < 14) shift++;
+        return shift;
+    }
 
     /// <summary>
     /// The reset a segment for no connection earns (RFC 9293 §3.10.7.1), or false when it earns
