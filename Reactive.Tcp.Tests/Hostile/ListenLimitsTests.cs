@@ -3,6 +3,7 @@ using Reactive.Tcp.Stack;
 using Reactive.Tcp.Tcp;
 using Reactive.Tcp.Wire;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Reactive.Tcp.Tests.Hostile;
 
@@ -11,7 +12,7 @@ namespace Reactive.Tcp.Tests.Hostile;
 /// SYN cookies when it is full, the connection limit (passive and active), and stateless answers
 /// to segments for no connection.
 /// </summary>
-public class ListenLimitsTests
+public class ListenLimitsTests(ITestOutputHelper output)
 {
     private static IPv4Address Spoofed(int i) => new(0xCB007100u | (uint)(1 + i % 254)); // 203.0.113.0/24
 
@@ -182,5 +183,50 @@ public class ListenLimitsTests
         Assert.Equal(Count, net.Server.Drops[DropReason.NoConnection]);
         Assert.Equal(Count * 3 / 4, net.Server.Counters.StatelessResets);
         net.AssertNoFaults();
+    }
+
+    /// <summary>A link that only counts what the stack sends, releasing pooled packets at once.</summary>
+    private sealed class CountingLink : Reactive.Tcp.Links.ILink
+    {
+        public System.Reactive.Subjects.Subject<ReadOnlyMemory<byte>> In { get; } = new();
+        public IObservable<ReadOnlyMemory<byte>> Inbound => In;
+        public int Mtu => 1500;
+        public long Sent;
+        public void Send(ReadOnlyMemory<byte> packet) => Sent++;
+        public void Send(PooledPacket packet) { Sent++; packet.Release(); }
+        public void Dispose() => In.OnCompleted();
+    }
+
+    [Fact]
+    public void A_flood_of_stray_segments_and_spoofed_SYNs_beyond_the_backlog_allocates_nothing_per_packet()
+    {
+        var scheduler = new Microsoft.Reactive.Testing.TestScheduler();
+        using var link = new CountingLink();
+        using var stack = new TcpStack(link, new TcpStackOptions { Address = HostileNet.ServerAddress, Seed = 1, Limits = StackLimits.Default with { ListenBacklog = 0 } }, scheduler);
+        using var listening = stack.Listen(80).Subscribe(_ => { });
+        scheduler.AdvanceBy(1);
+        var rng = new Random(11);
+        var frames = Enumerable.Range(0, 1000).Select(i => (ReadOnlyMemory<byte>)PacketBuilder.BuildTcp(Spoofed(i), HostileNet.ServerAddress, new TcpSegment
+        {
+            SourcePort = (ushort)rng.Next(1024, 65535),
+            DestinationPort = (ushort)(i % 2 == 0 ? 80 : 81),
+            Seq = new SeqNum((uint)rng.Next()),
+            Ack = new SeqNum((uint)rng.Next()),
+            Flags = i % 4 == 0 ? TcpFlags.Syn : TcpFlags.Ack,
+            Window = 65535,
+            Options = new TcpOptions { Mss = 1460 },
+        })).ToArray();
+        foreach (var f in frames) link.In.OnNext(f); // warm up: pools, JIT, the cookie key
+        const int Rounds = 100;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int r = 0; r < Rounds; r++)
+            foreach (var f in frames) link.In.OnNext(f);
+        long perPacket = (GC.GetAllocatedBytesForCurrentThread() - before) / (Rounds * frames.Length);
+
+        output.WriteLine($"{Rounds * frames.Length} stray segments and spoofed SYNs (backlog 0): {perPacket} bytes allocated per packet; drops: {stack.Drops}; cookies {stack.Counters.SynCookiesSent}, stateless RSTs {stack.Counters.StatelessResets}");
+        Assert.Equal(0, stack.ConnectionCount);
+        Assert.Equal((Rounds + 1) * frames.Length, link.Sent); // each one answered: a cookie SYN-ACK or a RST
+        Assert.True(perPacket < 16, $"{perPacket} bytes allocated per stray packet");
+        Assert.Equal(0, stack.Counters.PipelineFaults);
     }
 }
