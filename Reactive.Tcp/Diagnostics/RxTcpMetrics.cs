@@ -51,6 +51,10 @@ public sealed class RxTcpMetrics : IDisposable
         Meter.CreateObservableCounter("rxtcp.packets.dropped", Drops, "{packet}", "Inbound packets dropped, by reason.");
         Meter.CreateObservableUpDownCounter("rxtcp.connections", Connections, "{connection}", "Connections in the connection table, by state.");
         Meter.CreateObservableCounter("rxtcp.pipeline.faults", () => Each(s => s.Counters.PipelineFaults), "{fault}", "Exceptions caught inside a stack's pipeline.");
+        Meter.CreateObservableCounter("rxtcp.syn_cookies.sent", () => Each(s => s.Counters.SynCookiesSent), "{segment}", "SYN-ACKs sent with a SYN cookie because the SYN queue was full.");
+        Meter.CreateObservableCounter("rxtcp.syn_cookies.accepted", () => Each(s => s.Counters.SynCookiesAccepted), "{connection}", "Connections created from a validated SYN cookie.");
+        Meter.CreateObservableUpDownCounter("rxtcp.connections.half_open", () => Each(s => (long)s.HalfOpenCount), "{connection}", "Half-open (SYN-RECEIVED) connections in the SYN queues.");
+        Meter.CreateObservableCounter("rxtcp.challenge_acks.suppressed", () => Each(s => s.Counters.ChallengeAcksSuppressed), "{segment}", "Challenge ACKs not sent because the stack-wide rate limit was reached.");
     }
 
     /// <summary>The meter the instruments live on.</summary>
