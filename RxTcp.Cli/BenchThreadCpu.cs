@@ -48,6 +48,21 @@ internal static class ThreadCpu
         return seconds;
     }
 
+    /// <summary>User and system CPU seconds of process <paramref name="pid"/> so far (all its threads); zeros when it cannot be read.</summary>
+    public static (double User, double System) OfProcess(int pid)
+    {
+        try
+        {
+            var line = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = line[(line.LastIndexOf(')') + 2)..].Split(' ');
+            return (double.Parse(fields[11], CultureInfo.InvariantCulture) / TicksPerSecond, double.Parse(fields[12], CultureInfo.InvariantCulture) / TicksPerSecond);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+        {
+            return (0, 0);
+        }
+    }
+
     /// <summary>CPU seconds per thread name since <paramref name="start"/>, largest first, those under 10 ms left out.</summary>
     public static IReadOnlyList<(string Thread, double Seconds)> Since(Dictionary<string, double> start) =>
         Snapshot()

@@ -43,6 +43,12 @@ internal static class BenchTun
     /// <summary>One timed upload: bytes counted after the warm-up, the time they took, and CPU time per thread of this process meanwhile.</summary>
     public sealed record Upload(long Bytes, TimeSpan Elapsed, IReadOnlyList<(string Thread, double Seconds)> Cpu)
     {
+        /// <summary>User and system CPU seconds of the client process (python3 and the kernel's sending work on its behalf) while timed.</summary>
+        public (double User, double System) Client { get; init; }
+
+        /// <summary>User and system CPU seconds of this process (the receiving side) while timed.</summary>
+        public (double User, double System) Server { get; init; }
+
         /// <summary>Counters of the receiving side at the end (link and stack for RxTcp), for the notes.</summary>
         public string Counters { get; init; } = "";
 
@@ -84,10 +90,11 @@ internal static class BenchTun
                 c.Close();
             }));
         using var client = ns.Start(Python()!, "-c", ClientScript, TunStackAddress.ToString(), Port.ToString(CultureInfo.InvariantCulture), (warmup + bytes).ToString(CultureInfo.InvariantCulture));
+        meter.ClientPid = client.Id;
         string Counters() =>
             $"link: rx {host.Tun.PacketsReceived} packets ({host.Tun.SuperSegmentsReceived} super-segments), tx {host.Tun.PacketsSent}; stack: {host.Stack.Counters}; drops: {host.Stack.Drops}";
         var upload = meter.Await(client, cancel, () => host.LinkError?.Message ?? Counters());
-        return upload with { Counters = Counters() };
+        return upload with { Counters = Counters() + "; " + SenderCounters(ns) };
     }
 
     /// <summary>The same client → a kernel server, across a veth pair between two fresh namespaces.</summary>
@@ -137,7 +144,9 @@ internal static class BenchTun
         try
         {
             using var client = clientNs.Start(Python()!, "-c", ClientScript, VethServerAddress, Port.ToString(CultureInfo.InvariantCulture), (warmup + bytes).ToString(CultureInfo.InvariantCulture));
-            return meter.Await(client, cancel, () => "");
+            meter.ClientPid = client.Id;
+            var upload = meter.Await(client, cancel, () => "");
+            return upload with { Counters = SenderCounters(clientNs) };
         }
         finally
         {
@@ -146,6 +155,22 @@ internal static class BenchTun
             accepted?.Dispose();
             server.Join(TimeSpan.FromSeconds(10));
         }
+    }
+
+    /// <summary>
+    /// The sending kernel's loss-recovery counters in the client's namespace (the whole connection,
+    /// warm-up included): retransmissions there mean the receiver was slow to acknowledge.
+    /// </summary>
+    private static string SenderCounters(NetworkNamespace ns)
+    {
+        var result = ns.Run(TimeSpan.FromSeconds(10), "nstat", "-asz", "TcpRetransSegs", "TcpExtTCPLossProbes", "TcpExtTCPTimeouts", "TcpExtTCPSpuriousRTOs", "TcpExtTCPDSACKRecv");
+        if (!result.Succeeded) return "sending kernel: nstat unavailable";
+        var counters = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(line => !line.StartsWith('#'))
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(parts => parts.Length >= 2)
+            .Select(parts => $"{parts[0].Replace("TcpExt", "", StringComparison.Ordinal)} {parts[1]}");
+        return "sending kernel: " + string.Join(", ", counters);
     }
 
     private static string? Python() =>
@@ -160,6 +185,11 @@ internal static class BenchTun
         private readonly TaskCompletionSource<Upload> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private long _received, _startBytes = -1, _startTicks;
         private Dictionary<string, double>? _cpuAtStart;
+        private (double User, double System) _clientAtStart, _serverAtStart;
+        private volatile int _clientPid;
+
+        /// <summary>The client's process id, for its CPU time (0 until known).</summary>
+        public int ClientPid { get => _clientPid; set => _clientPid = value; }
 
         public void Add(int count)
         {
@@ -169,11 +199,19 @@ internal static class BenchTun
                 _startBytes = _received;
                 _startTicks = Stopwatch.GetTimestamp();
                 _cpuAtStart = ThreadCpu.Snapshot();
+                _serverAtStart = ThreadCpu.OfProcess(Environment.ProcessId);
+                _clientAtStart = ClientPid == 0 ? (-1, -1) : ThreadCpu.OfProcess(ClientPid);
             }
             if (_startBytes >= 0 && _received >= warmup + timed && !_done.Task.IsCompleted)
             {
                 var elapsed = Stopwatch.GetElapsedTime(_startTicks);
-                _done.TrySetResult(new Upload(_received - _startBytes, elapsed, ThreadCpu.Since(_cpuAtStart!)));
+                var server = ThreadCpu.OfProcess(Environment.ProcessId);
+                var client = _clientAtStart.User < 0 ? (0, 0) : ThreadCpu.OfProcess(ClientPid);
+                _done.TrySetResult(new Upload(_received - _startBytes, elapsed, ThreadCpu.Since(_cpuAtStart!))
+                {
+                    Server = (server.User - _serverAtStart.User, server.System - _serverAtStart.System),
+                    Client = _clientAtStart.User < 0 ? (double.NaN, double.NaN) : (client.Item1 - _clientAtStart.User, client.Item2 - _clientAtStart.System),
+                });
             }
         }
 
