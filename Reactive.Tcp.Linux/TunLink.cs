@@ -13,6 +13,10 @@ namespace Reactive.Tcp.Linux;
 /// <see cref="Inbound"/> from that thread; other packets (IPv6) are skipped and counted.
 /// <see cref="Send(ReadOnlyMemory{byte})"/> writes one packet per <c>write()</c> and may be called from any thread.
 /// Disposing stops the reader and closes the descriptor, which removes a device this link created.
+/// With <see cref="TunLinkOptions.Offload"/> every packet carries a virtio header on the device
+/// (<c>IFF_VNET_HDR</c>), which the link strips on reading (completing partial checksums, see
+/// <c>VirtioNetHeader</c>) and adds, all zeros, on writing; <see cref="Inbound"/> may then deliver
+/// TCP segments far larger than <see cref="Mtu"/>, up to 64 KiB.
 /// </summary>
 /// <remarks>
 /// The device is created in the network namespace of the thread that constructs the link; use

@@ -156,7 +156,7 @@ public sealed class TunHost : IDisposable
 
     /// <summary>A one-line description of the link for status messages.</summary>
     public string Describe() =>
-        $"device {_tun.Name}{(Settings.Namespace is { } ns ? $" in netns {ns}" : "")}, kernel side {Settings.KernelAddress}, stack {Settings.StackAddress}, MTU {Settings.Mtu}"
+        $"device {_tun.Name}{(Settings.Namespace is { } ns ? $" in netns {ns}" : "")}, kernel side {Settings.KernelAddress}, stack {Settings.StackAddress}, MTU {Settings.Mtu}{(Settings.Offload ? ", checksum/TSO4 offload" : "")}"
         + (Settings.PcapPath is { } p ? $", recording to {p}" : "");
 
     /// <summary>Stops the stack, removes the device and closes the capture.</summary>
