@@ -33,7 +33,7 @@ public sealed unsafe class TunLink : ILink
     private readonly Thread _reader;
     private long _packetsReceived, _bytesReceived, _packetsSent, _bytesSent;
     private long _skippedNonIPv4, _readErrors, _writeErrors, _deliveryFaults;
-    private long _superSegmentsReceived, _malformedOffloadHeaders;
+    private long _superSegmentsReceived, _superSegmentsSent, _malformedOffloadHeaders;
     private int _disposed;
 
     /// <summary>
@@ -111,6 +111,9 @@ public sealed unsafe class TunLink : ILink
     /// <summary>Packets read that were TCP super-segments (larger than the MTU), with <see cref="TunLinkOptions.Offload"/> on.</summary>
     public long SuperSegmentsReceived => Interlocked.Read(ref _superSegmentsReceived);
 
+    /// <summary>TCP super-segments written for the kernel to cut up (a stack with <see cref="Reactive.Tcp.Tcp.TcpConfig.SendOffloadSize"/> on this link).</summary>
+    public long SuperSegmentsSent => Interlocked.Read(ref _superSegmentsSent);
+
     /// <summary>Frames dropped because their virtio header did not fit the packet or asked for an offload we did not offer.</summary>
     public long MalformedOffloadHeaders => Interlocked.Read(ref _malformedOffloadHeaders);
 
@@ -129,7 +132,7 @@ public sealed unsafe class TunLink : ILink
         {
             // Holding a reference keeps Dispose from closing (and the fd number from being reused) mid-write.
             _tun.DangerousAddRef(ref added);
-            if (Options.Offload ? WriteWithHeader(_tun.Fd, packet.Span) : WritePacket(_tun.Fd, packet.Span))
+            if (Options.Offload ? WriteWithHeader(_tun.Fd, packet) : WritePacket(_tun.Fd, packet.Span))
             {
                 Interlocked.Increment(ref _packetsSent);
                 Interlocked.Add(ref _bytesSent, packet.Length);
@@ -287,13 +290,23 @@ public sealed unsafe class TunLink : ILink
     }
 
     /// <summary>
-    /// Writes one packet behind an all-zero virtio header (no offload asked: our checksums are
-    /// complete and the packet fits the MTU), header and packet gathered by one <c>writev</c>.
+    /// Writes one packet behind its virtio header, gathered by one <c>writev</c>: all zeros for a
+    /// packet that fits the MTU (its checksums are complete), or, for a TCP super-segment from a
+    /// stack with <see cref="Reactive.Tcp.Tcp.TcpConfig.SendOffloadSize"/>, a header that has the
+    /// kernel cut it into MTU-sized segments. The packet is ours (see <see cref="ILink"/>), so its
+    /// checksum field may be rewritten in place.
     /// </summary>
-    private static bool WriteWithHeader(int fd, ReadOnlySpan<byte> packet)
+    private bool WriteWithHeader(int fd, ReadOnlyMemory<byte> memory)
     {
         var header = stackalloc byte[VirtioNetHeader.Size];
-        VirtioNetHeader.WritePlain(new Span<byte>(header, VirtioNetHeader.Size));
+        var headerSpan = new Span<byte>(header, VirtioNetHeader.Size);
+        VirtioNetHeader.WritePlain(headerSpan);
+        if (memory.Length > Mtu)
+        {
+            if (!VirtioNetHeader.TryWriteSuperSegment(headerSpan, System.Runtime.InteropServices.MemoryMarshal.AsMemory(memory).Span, Mtu)) return false;
+            Interlocked.Increment(ref _superSegmentsSent);
+        }
+        var packet = memory.Span;
         fixed (byte* p = packet)
         {
             var vectors = stackalloc Vectored.IoVector[2];

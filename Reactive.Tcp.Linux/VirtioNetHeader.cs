@@ -82,6 +82,39 @@ internal static class VirtioNetHeader
         };
     }
 
+    /// <summary>
+    /// Prepares a TCP/IPv4 packet larger than the MTU for the kernel to cut into MTU-sized
+    /// segments (the send side of TSO): fills <paramref name="header"/> (NEEDS_CSUM, gso_type
+    /// TCPV4, gso_size = the payload that fits one MTU-sized segment with this packet's headers),
+    /// and replaces the TCP checksum in <paramref name="packet"/> with the pseudo-header sum, which
+    /// is what the kernel completes per segment. False, with nothing changed, when the packet is
+    /// not TCP/IPv4 or its headers do not fit it.
+    /// </summary>
+    public static bool TryWriteSuperSegment(Span<byte> header, Span<byte> packet, int mtu)
+    {
+        if (packet.Length < 40 || (packet[0] >> 4) != 4 || packet[9] != (byte)IpProtocol.Tcp) return false;
+        int ipHeader = (packet[0] & 0x0F) * 4;
+        if (ipHeader < 20 || packet.Length < ipHeader + 20) return false;
+        int tcpHeader = (packet[ipHeader + 12] >> 4) * 4;
+        if (tcpHeader < 20 || packet.Length < ipHeader + tcpHeader) return false;
+        int segmentPayload = mtu - ipHeader - tcpHeader;
+        if (segmentPayload <= 0) return false;
+
+        var source = new IPv4Address(BinaryPrimitives.ReadUInt32BigEndian(packet[12..]));
+        var destination = new IPv4Address(BinaryPrimitives.ReadUInt32BigEndian(packet[16..]));
+        uint pseudo = Checksum.PseudoHeader(source, destination, IpProtocol.Tcp, packet.Length - ipHeader);
+        while (pseudo > 0xFFFF) pseudo = (pseudo & 0xFFFF) + (pseudo >> 16);
+        BinaryPrimitives.WriteUInt16BigEndian(packet[(ipHeader + 16)..], (ushort)pseudo);
+
+        header[0] = NeedsChecksum;
+        header[1] = GsoTcpV4;
+        BinaryPrimitives.WriteUInt16LittleEndian(header[2..], (ushort)(ipHeader + tcpHeader));
+        BinaryPrimitives.WriteUInt16LittleEndian(header[4..], (ushort)segmentPayload);
+        BinaryPrimitives.WriteUInt16LittleEndian(header[6..], (ushort)ipHeader);
+        BinaryPrimitives.WriteUInt16LittleEndian(header[8..], 16);
+        return true;
+    }
+
     /// <summary>Fills <paramref name="header"/> with the header for an ordinary packet whose checksums are complete: all zeros.</summary>
     public static void WritePlain(Span<byte> header) => header[..Size].Clear();
 }

@@ -61,6 +61,8 @@ public sealed class TunHost : IDisposable
         _link = link;
         _pcap = pcap;
         var tcp = (settings.Tcp ?? TcpConfig.Default) with { Mtu = settings.Mtu };
+        // With offload the kernel cuts what we send, too: let new data leave in 64 KiB super-segments.
+        if (settings.Offload && tcp.SendOffloadSize == 0) tcp = tcp with { SendOffloadSize = 65535 };
         Stack = new TcpStack(link, new TcpStackOptions { Address = settings.StackAddress, Tcp = tcp }, loop);
         // A capture that is read while the command runs (tshark -r, tail) should be at most a second behind.
         if (pcap is not null)

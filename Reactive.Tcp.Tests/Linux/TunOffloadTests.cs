@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using Reactive.Tcp.Tcp;
 using Reactive.Tcp.Wire;
 using Xunit;
 using Xunit.Abstractions;
@@ -57,6 +58,28 @@ public class TunOffloadTests(ITestOutputHelper output)
         Assert.True(largest > rig.Link.Mtu, $"no packet larger than the MTU arrived (largest {largest} B)");
         Assert.Equal(0, rig.Link.MalformedOffloadHeaders);
         Assert.Equal(0, rig.Stack.Drops[DropReason.BadTcpChecksum]);
+    }
+
+    [LinuxRootFact]
+    public async Task RxTcp_super_segments_are_cut_up_by_the_kernel_and_the_download_is_byte_exact()
+    {
+        using var rig = new TunInterop(TcpConfig.Default with { SendOffloadSize = 65535 }, offload: true);
+        var data = Interop.RandomBytes(Size, seed: 7);
+        using var sent = rig.Stack.Listen(9).Subscribe(c =>
+            c.Send(data).Subscribe(_ => { }, e => output.WriteLine($"server send failed: {e.Message}"), c.Close));
+
+        using var socket = rig.KernelSocket();
+        await socket.ConnectAsync(TunInterop.Endpoint(TunInterop.StackAddress, 9)).Within(TimeSpan.FromSeconds(10), rig, "connect");
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var received = await ReadToEnd(socket).Within(Limit, rig, "download");
+        watch.Stop();
+
+        output.WriteLine($"RxTcp → kernel: {Interop.Rate(received.Length, watch.Elapsed)}; super-segments sent {rig.Link.SuperSegmentsSent}; {rig.Diagnostics()}");
+        Assert.Equal(Size, received.Length);
+        Assert.Equal(Interop.Sha256(data), Interop.Sha256(received));
+        Assert.True(rig.Link.SuperSegmentsSent > 0, "the stack sent no super-segment: " + rig.Diagnostics());
+        Assert.True(rig.Link.BytesSent / rig.Link.PacketsSent > rig.Link.Mtu, "packets were not larger than the MTU on average: " + rig.Diagnostics());
+        Assert.Equal(0, rig.Link.WriteErrors);
     }
 
     [LinuxRootFact]

@@ -55,6 +55,41 @@ public class VirtioNetHeaderTests
     }
 
     [Fact]
+    public void A_super_segment_we_send_gets_a_TSO_header_and_a_checksum_seed_the_kernel_can_complete()
+    {
+        var segment = new TcpSegment
+        {
+            SourcePort = 80, DestinationPort = 40000, Seq = new SeqNum(1001), Ack = new SeqNum(5001),
+            Flags = TcpFlags.Ack, Window = 65535, Payload = Enumerable.Range(0, 20_000).Select(i => (byte)i).ToArray(),
+        };
+        var packet = PacketBuilder.BuildTcp(Stack, Kernel, segment);
+        var frame = new byte[VirtioNetHeader.Size + packet.Length];
+        packet.CopyTo(frame, VirtioNetHeader.Size);
+
+        Assert.True(VirtioNetHeader.TryWriteSuperSegment(frame.AsSpan(0, VirtioNetHeader.Size), frame.AsSpan(VirtioNetHeader.Size), mtu: 1500));
+
+        Assert.Equal(VirtioNetHeader.NeedsChecksum, frame[0]);
+        Assert.Equal(VirtioNetHeader.GsoTcpV4, frame[1]);
+        Assert.Equal(40, BinaryPrimitives.ReadUInt16LittleEndian(frame.AsSpan(2)));    // hdr_len
+        Assert.Equal(1460, BinaryPrimitives.ReadUInt16LittleEndian(frame.AsSpan(4)));  // gso_size: one MTU's payload
+        Assert.Equal(20, BinaryPrimitives.ReadUInt16LittleEndian(frame.AsSpan(6)));    // csum_start
+        Assert.Equal(16, BinaryPrimitives.ReadUInt16LittleEndian(frame.AsSpan(8)));    // csum_offset
+        // Completing the seed the way the kernel does gives back a valid packet, equal to the original.
+        Assert.Equal(VirtioNetHeader.Outcome.SuperSegment, VirtioNetHeader.TryUnwrap(frame));
+        Assert.Equal(packet, frame.AsSpan(VirtioNetHeader.Size).ToArray());
+    }
+
+    [Fact]
+    public void Only_TCP_over_IPv4_is_offered_for_segmentation()
+    {
+        var icmp = PacketBuilder.BuildIcmpEchoRequest(Stack, Kernel, 1, 1, new byte[3000]);
+        var header = new byte[VirtioNetHeader.Size];
+        var copy = (byte[])icmp.Clone();
+        Assert.False(VirtioNetHeader.TryWriteSuperSegment(header, copy, mtu: 1500));
+        Assert.Equal(icmp, copy);
+    }
+
+    [Fact]
     public void A_frame_no_longer_than_the_header_is_refused() =>
         Assert.Equal(VirtioNetHeader.Outcome.Malformed, VirtioNetHeader.TryUnwrap(new byte[VirtioNetHeader.Size]));
 
