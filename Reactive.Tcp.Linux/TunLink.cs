@@ -13,6 +13,10 @@ namespace Reactive.Tcp.Linux;
 /// <see cref="Inbound"/> from that thread; other packets (IPv6) are skipped and counted.
 /// <see cref="Send(ReadOnlyMemory{byte})"/> writes one packet per <c>write()</c> and may be called from any thread.
 /// Disposing stops the reader and closes the descriptor, which removes a device this link created.
+/// With <see cref="TunLinkOptions.Offload"/> every packet carries a virtio header on the device
+/// (<c>IFF_VNET_HDR</c>), which the link strips on reading (completing partial checksums, see
+/// <c>VirtioNetHeader</c>) and adds, all zeros, on writing; <see cref="Inbound"/> may then deliver
+/// TCP segments far larger than <see cref="Mtu"/>, up to 64 KiB.
 /// </summary>
 /// <remarks>
 /// The device is created in the network namespace of the thread that constructs the link; use
@@ -29,6 +33,7 @@ public sealed unsafe class TunLink : ILink
     private readonly Thread _reader;
     private long _packetsReceived, _bytesReceived, _packetsSent, _bytesSent;
     private long _skippedNonIPv4, _readErrors, _writeErrors, _deliveryFaults;
+    private long _superSegmentsReceived, _superSegmentsSent, _malformedOffloadHeaders;
     private int _disposed;
 
     /// <summary>
@@ -103,6 +108,15 @@ public sealed unsafe class TunLink : ILink
     /// <summary>Packets that could not be written (device down, link disposed, short write).</summary>
     public long WriteErrors => Interlocked.Read(ref _writeErrors);
 
+    /// <summary>Packets read that were TCP super-segments (larger than the MTU), with <see cref="TunLinkOptions.Offload"/> on.</summary>
+    public long SuperSegmentsReceived => Interlocked.Read(ref _superSegmentsReceived);
+
+    /// <summary>TCP super-segments written for the kernel to cut up (a stack with <see cref="Reactive.Tcp.Tcp.TcpConfig.SendOffloadSize"/> on this link).</summary>
+    public long SuperSegmentsSent => Interlocked.Read(ref _superSegmentsSent);
+
+    /// <summary>Frames dropped because their virtio header did not fit the packet or asked for an offload we did not offer.</summary>
+    public long MalformedOffloadHeaders => Interlocked.Read(ref _malformedOffloadHeaders);
+
     /// <summary>Exceptions thrown by <see cref="Inbound"/>'s observers, caught so the reader keeps running.</summary>
     public long DeliveryFaults => Interlocked.Read(ref _deliveryFaults);
 
@@ -118,7 +132,7 @@ public sealed unsafe class TunLink : ILink
         {
             // Holding a reference keeps Dispose from closing (and the fd number from being reused) mid-write.
             _tun.DangerousAddRef(ref added);
-            if (WritePacket(_tun.Fd, packet.Span))
+            if (Options.Offload ? WriteWithHeader(_tun.Fd, packet) : WritePacket(_tun.Fd, packet.Span))
             {
                 Interlocked.Increment(ref _packetsSent);
                 Interlocked.Add(ref _bytesSent, packet.Length);
@@ -198,7 +212,9 @@ public sealed unsafe class TunLink : ILink
         var ifreq = stackalloc byte[TunConstants.IfreqSize];
         new Span<byte>(ifreq, TunConstants.IfreqSize).Clear();
         Encoding.ASCII.GetBytes(options.Name, new Span<byte>(ifreq, TunConstants.IFNAMSIZ - 1));
-        short flags = (short)(TunConstants.IFF_TUN | TunConstants.IFF_NO_PI | (options.MultiQueue ? TunConstants.IFF_MULTI_QUEUE : 0));
+        short flags = (short)(TunConstants.IFF_TUN | TunConstants.IFF_NO_PI
+            | (options.MultiQueue ? TunConstants.IFF_MULTI_QUEUE : 0)
+            | (options.Offload ? TunConstants.IFF_VNET_HDR : 0));
         *(short*)(ifreq + TunConstants.IfreqFlagsOffset) = flags;
         if (ioctl(fd, TunConstants.TUNSETIFF, ifreq) < 0)
         {
@@ -213,10 +229,27 @@ public sealed unsafe class TunLink : ILink
                         ? new TunException($"Cannot attach to {device}: it exists with other flags (multi-queue {(options.MultiQueue ? "requested" : "not requested")}, or it is a TAP or persistent device). Pick another name.", error)
                         : new TunException($"Creating {device} failed: {Errno.Describe(error)}.", error);
         }
+        if (options.Offload) EnableOffload(fd, handle);
         var span = new ReadOnlySpan<byte>(ifreq, TunConstants.IFNAMSIZ);
         int end = span.IndexOf((byte)0);
         name = Encoding.ASCII.GetString(end < 0 ? span : span[..end]);
         return handle;
+    }
+
+    /// <summary>
+    /// Sets the header size and offers checksum and TSO4 offload, so the kernel may send us
+    /// partially checksummed packets and super-segments. Fails only on kernels without these ioctls.
+    /// </summary>
+    private static void EnableOffload(int fd, FileDescriptorHandle handle)
+    {
+        int size = VirtioNetHeader.Size;
+        if (ioctl(fd, TunConstants.TUNSETVNETHDRSZ, &size) < 0 ||
+            ioctl(fd, TunConstants.TUNSETOFFLOAD, (void*)(nuint)(TunConstants.TUN_F_CSUM | TunConstants.TUN_F_TSO4)) < 0)
+        {
+            int error = errno;
+            handle.Dispose();
+            throw new TunException($"Cannot turn on TUN offloads (virtio header, checksum, TSO4): {Errno.Describe(error)}. Open the link without Offload.", error);
+        }
     }
 
     /// <summary>
@@ -256,10 +289,72 @@ public sealed unsafe class TunLink : ILink
         }
     }
 
+    /// <summary>
+    /// Writes one packet behind its virtio header, gathered by one <c>writev</c>: all zeros for a
+    /// packet that fits the MTU (its checksums are complete), or, for a TCP super-segment from a
+    /// stack with <see cref="Reactive.Tcp.Tcp.TcpConfig.SendOffloadSize"/>, a header that has the
+    /// kernel cut it into MTU-sized segments. The packet is ours (see <see cref="ILink"/>), so its
+    /// checksum field may be rewritten in place.
+    /// </summary>
+    private bool WriteWithHeader(int fd, ReadOnlyMemory<byte> memory)
+    {
+        var header = stackalloc byte[VirtioNetHeader.Size];
+        var headerSpan = new Span<byte>(header, VirtioNetHeader.Size);
+        VirtioNetHeader.WritePlain(headerSpan);
+        if (memory.Length > Mtu)
+        {
+            if (!VirtioNetHeader.TryWriteSuperSegment(headerSpan, System.Runtime.InteropServices.MemoryMarshal.AsMemory(memory).Span, Mtu)) return false;
+            Interlocked.Increment(ref _superSegmentsSent);
+        }
+        var packet = memory.Span;
+        fixed (byte* p = packet)
+        {
+            var vectors = stackalloc Vectored.IoVector[2];
+            vectors[0] = new Vectored.IoVector { Base = header, Length = VirtioNetHeader.Size };
+            vectors[1] = new Vectored.IoVector { Base = p, Length = (nuint)packet.Length };
+            long expected = VirtioNetHeader.Size + packet.Length;
+            for (int attempt = 0; ; attempt++)
+            {
+                long written = Vectored.Write(fd, vectors, 2);
+                if (written == expected) return true;
+                if (written >= 0) return false;
+                int error = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+                if (error == EINTR) continue;
+                if ((error == EAGAIN || error == EWOULDBLOCK) && attempt < 100)
+                {
+                    var pfd = new pollfd { fd = fd, events = (short)POLLOUT };
+                    _ = poll(&pfd, 1, 100);
+                    continue;
+                }
+                return false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// With <see cref="TunLinkOptions.Offload"/>, strips the virtio header from a frame just read
+    /// (completing a partial checksum in place) and counts what it was; false when the frame is dropped.
+    /// </summary>
+    private bool UnwrapOffloaded(Span<byte> frame)
+    {
+        switch (VirtioNetHeader.TryUnwrap(frame))
+        {
+            case VirtioNetHeader.Outcome.SuperSegment:
+                Interlocked.Increment(ref _superSegmentsReceived);
+                return true;
+            case VirtioNetHeader.Outcome.Plain:
+                return true;
+            default:
+                Interlocked.Increment(ref _malformedOffloadHeaders);
+                return false;
+        }
+    }
+
     private void ReadLoop()
     {
         // Big enough for any IPv4 packet, whatever the MTU says, so nothing is ever truncated.
-        var buffer = GC.AllocateUninitializedArray<byte>(65536, pinned: true);
+        var buffer = GC.AllocateUninitializedArray<byte>(65536 + VirtioNetHeader.Size, pinned: true);
+        int skip = Options.Offload ? VirtioNetHeader.Size : 0;
         var fds = stackalloc pollfd[2];
         int consecutiveErrors = 0;
         fixed (byte* data = buffer)
@@ -299,7 +394,9 @@ public sealed unsafe class TunLink : ILink
                     }
                     consecutiveErrors = 0;
                     if (n == 0) break;
-                    if ((data[0] >> 4) != 4)
+                    if (skip != 0 && !UnwrapOffloaded(new Span<byte>(data, (int)n))) continue;
+                    n -= skip;
+                    if (n == 0 || (data[skip] >> 4) != 4)
                     {
                         Interlocked.Increment(ref _skippedNonIPv4);
                         continue;
@@ -308,7 +405,7 @@ public sealed unsafe class TunLink : ILink
                     Interlocked.Add(ref _bytesReceived, n);
                     try
                     {
-                        _inbound.OnNext(new ReadOnlyMemory<byte>(buffer, 0, (int)n));
+                        _inbound.OnNext(new ReadOnlyMemory<byte>(buffer, skip, (int)n));
                     }
                     catch (Exception)
                     {

@@ -15,6 +15,16 @@ public sealed record TunLinkOptions
     public bool MultiQueue { get; init; }
 
     /// <summary>
+    /// Open the device with <c>IFF_VNET_HDR</c> and offer the kernel checksum and TCP segmentation
+    /// offload (<c>TUN_F_CSUM | TUN_F_TSO4</c>). The kernel then skips computing TCP checksums for
+    /// what it sends us and may hand over TCP super-segments of up to 64 KiB instead of MTU-sized
+    /// ones, which saves it and us a system call and a pass through the stack per segment. The
+    /// link completes the partial checksums itself, so <see cref="TunLink.Inbound"/> still carries
+    /// ordinary (if large) IPv4 packets. Off by default; flags must match an existing device.
+    /// </summary>
+    public bool Offload { get; init; }
+
+    /// <summary>
     /// The kernel's own address on the device. When set together with <see cref="StackAddress"/>,
     /// the link configures the device after creating it: address with point-to-point peer, MTU,
     /// IPv6 off, link up (in the network namespace of the thread that opens the link).

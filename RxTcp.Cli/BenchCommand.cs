@@ -22,11 +22,11 @@ internal static class BenchCommand
             + "(RxTcp / kernel). RxTcp runs two stacks joined by the in-memory wire on one event-loop thread in real time; "
             + "the kernel side uses System.Net.Sockets on 127.0.0.1, one thread per end.")
         {
-            Throughput(), Latency(), Connections(), Memory(),
+            Throughput(), Latency(), Connections(), Memory(), Tun(),
         };
         command.SetAction(_ =>
         {
-            Console.Error.WriteLine("rxtcp bench: say which: throughput, latency, connections or memory (see 'rxtcp bench --help').");
+            Console.Error.WriteLine("rxtcp bench: say which: throughput, latency, connections, memory or tun (see 'rxtcp bench --help').");
             return 2;
         });
         return command;
@@ -196,6 +196,133 @@ internal static class BenchCommand
             return result;
         }));
         return command;
+    }
+
+    private static Command Tun()
+    {
+        var bytes = new Option<long?>("--bytes", "-b")
+        {
+            Description = "Bytes to time on each side, after a warm-up of as many up to 32 MiB on the same connection; suffixes K, M, G. [default: 256M]",
+            HelpName = "size",
+            CustomParser = ParseBytes,
+        };
+        var mtu = new Option<int>("--mtu")
+        {
+            Description = "MTU of the TUN device (and RxTcp's MSS = MTU - 40) and of the veth pair, 576 to 65535.",
+            HelpName = "bytes",
+            DefaultValueFactory = _ => 1500,
+            CustomParser = r => (int)Number("--mtu", 576, 65535)(r),
+        };
+        var offload = new Option<string>("--offload")
+        {
+            Description = "RxTcp's TUN device with the virtio header and checksum/TSO4 offload (on), without (off), or both, one after the other.",
+            HelpName = "on|off|both",
+            DefaultValueFactory = _ => "both",
+        };
+        offload.AcceptOnlyFromAmong("on", "off", "both");
+        var runs = new Option<int>("--runs")
+        {
+            Description = "Measure each side this many times, interleaved, and report the medians (a shared machine is noisy).",
+            HelpName = "n",
+            DefaultValueFactory = _ => 1,
+            CustomParser = r => (int)Number("--runs", 1, 100)(r),
+        };
+        var buffers = BuffersOption();
+        var json = JsonOption();
+        var command = new Command("tun",
+            "Needs root. A kernel TCP client (python3) uploads to RxTcp on a TUN device, and to a kernel server over a veth pair, "
+            + "each in fresh network namespaces; Gbit/s as the receiving server counts it.") { bytes, mtu, offload, runs, buffers, json };
+        command.SetAction(parse =>
+        {
+            using var signal = new ShutdownSignal();
+            try
+            {
+                BenchTun.CheckPrerequisites();
+                return Run(parse.GetValue(json), () => MeasureTun(parse.GetValue(bytes) ?? 256L * 1024 * 1024, parse.GetValue(mtu),
+                    parse.GetValue(offload)!, parse.GetValue(runs), Config(parse.GetValue(buffers)), signal.Token));
+            }
+            catch (OperationCanceledException)
+            {
+                Console.Error.WriteLine("rxtcp bench tun: interrupted; namespaces, devices and the client removed.");
+                return 130;
+            }
+            catch (Exception e) when (e is Reactive.Tcp.Linux.TunException or TimeoutException or IOException or System.Net.Sockets.SocketException)
+            {
+                Console.Error.WriteLine("rxtcp bench tun: " + e.Message);
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    private static BenchResult MeasureTun(long total, int mtu, string offload, int runs, TcpConfig tcp, CancellationToken cancel)
+    {
+        long warmup = Math.Min(total, 32L * 1024 * 1024);
+        var plainRuns = new List<BenchTun.Upload>();
+        var offloadRuns = new List<BenchTun.Upload>();
+        var kernelRuns = new List<BenchTun.Upload>();
+        // Interleaved, so that a busy spell on a shared machine hurts each side alike.
+        for (int run = 1; run <= runs; run++)
+        {
+            var of = runs > 1 ? Invariant($" (run {run} of {runs})") : "";
+            if (offload is "off" or "both")
+            {
+                Progress("tun: RxTcp on a TUN device, no offload" + of + " ...");
+                plainRuns.Add(BenchTun.RxTcp(total, warmup, mtu, offload: false, tcp, cancel));
+            }
+            if (offload is "on" or "both")
+            {
+                Progress("tun: RxTcp on a TUN device, checksum/TSO4 offload" + of + " ...");
+                offloadRuns.Add(BenchTun.RxTcp(total, warmup, mtu, offload: true, tcp, cancel));
+            }
+            Progress("tun: kernel over veth" + of + " ...");
+            kernelRuns.Add(BenchTun.Kernel(total, warmup, mtu, cancel));
+        }
+
+        var plain = Median(plainRuns);
+        var offloaded = Median(offloadRuns);
+        var kernel = Median(kernelRuns)!;
+        var main = offloaded ?? plain!;
+        var result = new BenchResult { Mode = "tun", Unit = "Gbit/s", RxTcp = main.Gbit, Kernel = kernel.Gbit, HigherIsBetter = true };
+        result.Details.Add(("bytes", main.Bytes, "B"));
+        result.Details.Add(("offload", offloaded is null ? 0 : 1, "(rxtcp figure: 1 with offload, 0 without)"));
+        result.Details.Add(("runs", runs, "(figures are medians)"));
+        if (plain is not null && offloaded is not null)
+        {
+            result.Details.Add(("rxtcpWithoutOffload", plain.Gbit, "Gbit/s"));
+            result.Details.Add(("ratioWithoutOffload", plain.Gbit / kernel.Gbit, ""));
+        }
+        foreach (var (name, upload, all) in new[] { ("rxtcpWithoutOffload", plain, plainRuns), ("rxtcpOffload", offloaded, offloadRuns), ("kernel", kernel, kernelRuns) })
+        {
+            if (upload is null) continue;
+            double gib = upload.Bytes / (1024.0 * 1024 * 1024);
+            result.Details.Add((name + "Seconds", upload.Elapsed.TotalSeconds, "s"));
+            result.Details.Add((name + "ServerCpuPerGiB", (upload.Server.User + upload.Server.System) / gib, "CPU s/GiB (receiving process)"));
+            result.Details.Add((name + "ClientCpuPerGiB", (upload.Client.User + upload.Client.System) / gib, "CPU s/GiB (python3 client incl. its kernel work)"));
+            if (runs > 1) result.Notes.Add(Invariant($"{name}: each run {string.Join(", ", all.Select(u => u.Gbit.ToString("F3", CultureInfo.InvariantCulture)))} Gbit/s."));
+            result.Notes.Add(Invariant($"{name} (median run): receiving process user {upload.Server.User:F2} s + system {upload.Server.System:F2} s, client user {upload.Client.User:F2} s + system {upload.Client.System:F2} s over {upload.Elapsed.TotalSeconds:F2} s; by thread: ")
+                + (upload.Cpu.Count == 0 ? "none measurable" : string.Join(", ", upload.Cpu.Take(5).Select(t => Invariant($"'{t.Thread}' {t.Seconds:F2} s"))))
+                + (upload.Counters.Length > 0 ? "; " + upload.Counters : ""));
+        }
+        result.Notes.Add(Invariant($"Client: python3 sendall in 1 MiB pieces, {MibText(warmup)} MiB warm-up then {MibText(total)} MiB timed by the receiving server. ")
+            + Invariant($"RxTcp: TUN device MTU {mtu} in a fresh namespace, reader thread + stack event loop, discarding; kernel: veth pair MTU {mtu} between two fresh namespaces (TSO/GSO on, as veth defaults), a blocking receive thread. ")
+            + Invariant($"Load average at the end: {LoadAverage()} on {Environment.ProcessorCount} CPUs."));
+        return result;
+    }
+
+    private static BenchTun.Upload? Median(List<BenchTun.Upload> runs) =>
+        runs.Count == 0 ? null : runs.OrderBy(u => u.Gbit).ElementAt(runs.Count / 2);
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
     }
 
     private static Option<long?> BuffersOption() => new("--buffers")

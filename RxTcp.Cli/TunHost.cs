@@ -27,6 +27,12 @@ public sealed record TunSettings
     /// <summary>Enter this named network namespace (<c>ip netns add</c>) before creating the device.</summary>
     public string? Namespace { get; init; }
 
+    /// <summary>Open the device with the virtio header and checksum/TSO4 offload (<see cref="TunLinkOptions.Offload"/>).</summary>
+    public bool Offload { get; init; }
+
+    /// <summary>TCP settings of the stack; its MTU is replaced by <see cref="Mtu"/>. Null: <see cref="TcpConfig.Default"/>.</summary>
+    public TcpConfig? Tcp { get; init; }
+
     /// <summary>Allow a device in the machine's initial network namespace (off: its packets could leave the machine).</summary>
     public bool AllowInitialNamespace { get; init; }
 }
@@ -54,7 +60,9 @@ public sealed class TunHost : IDisposable
         _tun = tun;
         _link = link;
         _pcap = pcap;
-        var tcp = TcpConfig.Default with { Mtu = settings.Mtu };
+        var tcp = (settings.Tcp ?? TcpConfig.Default) with { Mtu = settings.Mtu };
+        // With offload the kernel cuts what we send, too: let new data leave in 64 KiB super-segments.
+        if (settings.Offload && tcp.SendOffloadSize == 0) tcp = tcp with { SendOffloadSize = 65535 };
         Stack = new TcpStack(link, new TcpStackOptions { Address = settings.StackAddress, Tcp = tcp }, loop);
         // A capture that is read while the command runs (tshark -r, tail) should be at most a second behind.
         if (pcap is not null)
@@ -109,6 +117,7 @@ public sealed class TunHost : IDisposable
             KernelAddress = settings.KernelAddress,
             StackAddress = settings.StackAddress,
             AllowInitialNamespace = settings.AllowInitialNamespace,
+            Offload = settings.Offload,
         };
         PcapWriter? pcap = null;
         TunLink? tun = null;
@@ -149,7 +158,7 @@ public sealed class TunHost : IDisposable
 
     /// <summary>A one-line description of the link for status messages.</summary>
     public string Describe() =>
-        $"device {_tun.Name}{(Settings.Namespace is { } ns ? $" in netns {ns}" : "")}, kernel side {Settings.KernelAddress}, stack {Settings.StackAddress}, MTU {Settings.Mtu}"
+        $"device {_tun.Name}{(Settings.Namespace is { } ns ? $" in netns {ns}" : "")}, kernel side {Settings.KernelAddress}, stack {Settings.StackAddress}, MTU {Settings.Mtu}{(Settings.Offload ? ", checksum/TSO4 offload" : "")}"
         + (Settings.PcapPath is { } p ? $", recording to {p}" : "");
 
     /// <summary>Stops the stack, removes the device and closes the capture.</summary>

@@ -53,6 +53,11 @@ internal sealed class TunOptions
         HelpName = "name",
     };
 
+    public Option<bool> Offload { get; } = new("--offload")
+    {
+        Description = "Open the device with the virtio header and checksum/TSO4 offload: the kernel may hand over TCP segments of up to 64 KiB.",
+    };
+
     public Option<bool> AllowInitialNamespace { get; } = new("--allow-initial-netns")
     {
         Description = "Allow creating the device in the machine's initial network namespace. "
@@ -67,6 +72,7 @@ internal sealed class TunOptions
         command.Options.Add(Mtu);
         command.Options.Add(Pcap);
         command.Options.Add(Namespace);
+        command.Options.Add(Offload);
         command.Options.Add(AllowInitialNamespace);
         command.Validators.Add(result =>
         {
@@ -85,6 +91,7 @@ internal sealed class TunOptions
         Mtu = parse.GetValue(Mtu),
         PcapPath = parse.GetValue(Pcap),
         Namespace = parse.GetValue(Namespace),
+        Offload = parse.GetValue(Offload),
         AllowInitialNamespace = parse.GetValue(AllowInitialNamespace),
     };
 

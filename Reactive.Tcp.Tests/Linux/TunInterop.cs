@@ -25,12 +25,13 @@ internal sealed class TunInterop : IDisposable
     /// <param name="tcp">TCP settings of the stack.</param>
     /// <param name="mtu">MTU of the device and the stack.</param>
     /// <param name="pcap">When given, the stack's link is recorded to it (both directions, as the stack sees them).</param>
-    public TunInterop(TcpConfig? tcp = null, int mtu = 1500, PcapWriter? pcap = null)
+    /// <param name="offload">Open the device with the virtio header and checksum/TSO4 offload (<see cref="TunLinkOptions.Offload"/>).</param>
+    public TunInterop(TcpConfig? tcp = null, int mtu = 1500, PcapWriter? pcap = null, bool offload = false)
     {
         try
         {
             Namespace = NetworkNamespace.Create();
-            Link = Namespace.OpenTun(new TunLinkOptions { Name = DeviceName, Mtu = mtu, KernelAddress = KernelAddress, StackAddress = StackAddress });
+            Link = Namespace.OpenTun(new TunLinkOptions { Name = DeviceName, Mtu = mtu, KernelAddress = KernelAddress, StackAddress = StackAddress, Offload = offload });
             Scheduler = new RealTimeScheduler();
             ILink link = pcap is null ? Link : Link.WithPcap(pcap, Scheduler);
             Stack = new TcpStack(link, new TcpStackOptions { Address = StackAddress, Tcp = (tcp ?? TcpConfig.Default) with { Mtu = mtu } }, Scheduler);

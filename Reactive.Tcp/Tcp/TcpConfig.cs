@@ -15,6 +15,13 @@ public sealed record TcpConfig
     /// <summary>Fixed MSS to advertise instead of <c>Mtu - 40</c>.</summary>
     public int? MssOverride { get; init; }
 
+    /// <summary>
+    /// Largest IPv4 packet the link cuts into MTU-sized segments itself (TCP segmentation offload,
+    /// e.g. a TUN device with offload on); 0, the default, when it does not. New data may then go
+    /// out as super-segments of several whole segments, when the peer's MSS is at least ours.
+    /// </summary>
+    public int SendOffloadSize { get; init; }
+
     /// <summary>MSS assumed when the peer sends no MSS option (RFC 9293: 536).</summary>
     public int DefaultPeerMss { get; init; } = 536;
 

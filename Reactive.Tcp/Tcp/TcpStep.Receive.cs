@@ -98,7 +98,8 @@ public static partial class TcpStep
             else if (tcb.QuickAcks > 0) { tcb.QuickAcks--; delayable = false; }
             if (delayable && tcb.OutOfOrder.Count == 0)
             {
-                if (take >= tcb.LargestSegmentSeen) tcb.UnackedSegments++;
+                // A segment of two MSS or more (a TSO super-segment handed over whole) is two full-sized segments by itself.
+                tcb.UnackedSegments += take >= 2 * tcb.Config.Mss ? 2 : take >= tcb.LargestSegmentSeen ? 1 : 0;
                 tcb.LargestSegmentSeen = Math.Max(tcb.LargestSegmentSeen, take);
                 if (tcb.UnackedSegments >= 2) ackNow = true; // every second full-sized segment
                 else if (tcb.DelayedAckAt == long.MaxValue) tcb.DelayedAckAt = now + tcb.Config.DelayedAck.Ticks;

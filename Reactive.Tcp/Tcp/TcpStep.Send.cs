@@ -22,6 +22,7 @@ public static partial class TcpStep
             return;
         // Payload room depends on the options each segment carries, which do not change within one Output.
         int room = PayloadRoom(tcb);
+        int superRoom = OffloadRoom(tcb, room);
         bool sackRecovery = tcb.InRecovery && tcb.SackEnabled && tcb.Cwnd != long.MaxValue;
         if (sackRecovery)
         {
@@ -62,7 +63,9 @@ public static partial class TcpStep
             int available = remaining;
             if (tcb.SackEnabled && tcb.SndNxt < tcb.SndMax && tcb.Scoreboard.NextGap(tcb.SndNxt, tcb.SndMax, out _, out int gapLength))
                 available = Math.Min(available, gapLength);
-            int length = (int)Math.Min(Math.Min(room, available), Math.Max(0, usable));
+            // New data may leave as one super-segment when the link segments it (TSO); resends stay MSS-sized.
+            int limit = !sackRecovery && tcb.SndNxt >= tcb.SndMax ? superRoom : room;
+            int length = (int)Math.Min(Math.Min(limit, available), Math.Max(0, usable));
             bool fin = tcb.FinQueued && length == remaining
                        && (!tcb.FinSent || tcb.SndNxt + length == tcb.FinSeq);
             if (length == 0 && !fin) break;

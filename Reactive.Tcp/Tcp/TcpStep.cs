@@ -135,6 +135,19 @@ public static partial class TcpStep
     }
 
     /// <summary>
+    /// Payload of one super-segment: as many whole segments of <paramref name="room"/> as fit
+    /// <see cref="TcpConfig.SendOffloadSize"/>, or one segment without offload. Only when the peer
+    /// takes segments as large as ours, because the link cuts at its MTU, not at the peer's MSS.
+    /// </summary>
+    private static int OffloadRoom(Tcb tcb, int room)
+    {
+        int limit = tcb.Config.SendOffloadSize;
+        if (limit <= 0 || tcb.PeerMss < tcb.Config.Mss) return room;
+        int headers = 40 + tcb.EffectiveMss - room; // IPv4 and TCP headers with this segment's options
+        return Math.Max(1, (limit - headers) / room) * room;
+    }
+
+    /// <summary>
     /// Reports the out-of-order ranges we hold (RFC 2018 §4): the one the latest arrival touched
     /// first, then the others from the lowest, as many as fit.
     /// </summary>
