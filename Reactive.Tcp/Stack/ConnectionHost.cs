@@ -22,6 +22,7 @@ internal sealed class ConnectionHost
     private IDisposable? _wake;
     private bool _pumpPosted;
     private bool _stepWasSegment;
+    private bool _stepWasIcmp;
     private bool _stepWasPump;
     private bool _skipStep;
     private byte[]? _unread;
@@ -50,6 +51,7 @@ internal sealed class ConnectionHost
     {
         long now = _stack.Scheduler.Now.UtcTicks;
         _stepWasSegment = e.IsSegment;
+        _stepWasIcmp = e.IsPathMtu;
         ref readonly var inbound = ref _stack.InboundEvent;
         _stepWasPump = false;
         _skipStep = false;
@@ -63,7 +65,7 @@ internal sealed class ConnectionHost
             if (state == TcpState.Listen) _stack.Ports.TryClaim(Key.LocalPort, exclusive: false);
         }
 
-        if (_stepWasSegment)
+        if (_stepWasSegment || _stepWasIcmp)
         {
             TcpStep.Handle(Tcb, inbound, now, Effects);
             return this;
@@ -116,6 +118,7 @@ internal sealed class ConnectionHost
         _stack.Counters.AddStep(fx);
         if (fx.Dropped && _stepWasSegment)
             _stack.Drops.Increment(fx.PreviousState is null && tcb.State == TcpState.Closed && Connection is null && !Active ? DropReason.NoConnection : DropReason.Unacceptable);
+        if (fx.Dropped && _stepWasIcmp) _stack.Drops.Increment(DropReason.IcmpStaleSequence);
 
         if (_stepWasPump && _sends.Count > 0) AdvanceSend(fx.Accepted, tcb);
         if (fx.PreviousState is not null)

@@ -6,6 +6,7 @@ namespace Reactive.Tcp.Stack;
 public sealed class StackCounters
 {
     private long _segmentsIn, _segmentsOut, _retransmissions, _bytesDelivered, _echoReplies, _connectionsOpened, _connectionsClosed, _pipelineFaults;
+    private long _datagramsReassembled, _icmpErrorsSent, _icmpErrorsSuppressed, _icmpErrorsReceived, _pathMtuUpdates;
 
     /// <summary>TCP segments received and parsed.</summary>
     public long SegmentsIn => Interlocked.Read(ref _segmentsIn);
@@ -24,6 +25,22 @@ public sealed class StackCounters
     /// <summary>Exceptions caught inside the pipeline (each aborts only its connection).</summary>
     public long PipelineFaults => Interlocked.Read(ref _pipelineFaults);
 
+    /// <summary>IPv4 datagrams put back together from fragments.</summary>
+    public long DatagramsReassembled => Interlocked.Read(ref _datagramsReassembled);
+    /// <summary>ICMP errors sent (port unreachable).</summary>
+    public long IcmpErrorsSent => Interlocked.Read(ref _icmpErrorsSent);
+    /// <summary>ICMP errors that would have been sent but the rate limit held back.</summary>
+    public long IcmpErrorsSuppressed => Interlocked.Read(ref _icmpErrorsSuppressed);
+    /// <summary>ICMP Destination Unreachable errors received and matched to a connection.</summary>
+    public long IcmpErrorsReceived => Interlocked.Read(ref _icmpErrorsReceived);
+    /// <summary>Fragmentation-needed errors handed to a connection (RFC 1191), whether or not they lowered its MSS.</summary>
+    public long PathMtuUpdates => Interlocked.Read(ref _pathMtuUpdates);
+
+    internal void DatagramReassembled() => Interlocked.Increment(ref _datagramsReassembled);
+    internal void IcmpErrorSent() => Interlocked.Increment(ref _icmpErrorsSent);
+    internal void IcmpErrorSuppressed() => Interlocked.Increment(ref _icmpErrorsSuppressed);
+    internal void IcmpErrorReceived() => Interlocked.Increment(ref _icmpErrorsReceived);
+    internal void PathMtuUpdate() => Interlocked.Increment(ref _pathMtuUpdates);
     internal void SegmentIn() => Interlocked.Increment(ref _segmentsIn);
     internal void EchoReply() => Interlocked.Increment(ref _echoReplies);
     internal void Fault() => Interlocked.Increment(ref _pipelineFaults);
