@@ -30,11 +30,12 @@ public static partial class TcpStep
 
         int mtu = (int)Math.Clamp(ev.Count, MinPathMtu, ushort.MaxValue);
         int mss = mtu - HeadersWithoutOptions;
-        // Never raise: the MSS the peer announced and ours still bound it, and an error about a
-        // segment sent before an earlier reduction says nothing new.
-        if (mss >= tcb.EffectiveMss) return;
-        tcb.PathMss = mss;
-        if (!IsSynchronized(tcb.State)) return; // a SYN is far below any MTU; later segments use the new size
+        // Only ever lowered: an error about a segment sent before an earlier reduction says
+        // nothing new, and the MSS we and the peer announced still bound the result.
+        int before = tcb.EffectiveMss;
+        if (mss < Math.Min(tcb.PathMss, tcb.Config.Mss)) tcb.PathMss = mss;
+        // In SYN-SENT the peer's MSS is not known yet: the lower path MSS waits for the first data.
+        if (tcb.EffectiveMss >= before || !IsSynchronized(tcb.State)) return;
 
         // Everything in flight was cut to the old size and is lost at the bottleneck: go back to
         // SND.UNA so Output resends it at once in smaller segments (as Linux's
