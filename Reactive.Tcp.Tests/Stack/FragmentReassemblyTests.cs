@@ -8,7 +8,7 @@ using Xunit;
 namespace Reactive.Tcp.Tests.Stack;
 
 /// <summary>IPv4 reassembly at a stack's inbound edge: fragments injected by hand, results seen through a UDP binding and the drop counters.</summary>
-public class FragmentReassemblyTests
+public class FragmentReassemblyTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly IPv4Address Us = IPv4Address.Parse("192.0.2.1");
     private static readonly IPv4Address Peer = IPv4Address.Parse("192.0.2.2");
@@ -188,9 +188,9 @@ public class FragmentReassemblyTests
     }
 
     [Fact]
-    public void The_memory_limit_refuses_datagrams_beyond_it_and_frees_on_completion()
+    public void The_memory_limit_evicts_the_oldest_datagram_and_completion_frees_memory()
     {
-        // Each first fragment takes a 2 KiB pooled buffer: four fit in 8 KiB, the fifth does not.
+        // Each first fragment takes a 2 KiB pooled buffer: four fit in 8 KiB, the fifth evicts the first.
         using var rig = new Rig(FragmentReassemblyOptions.Default with { MemoryLimit = 8 * 1024 });
         var sets = Enumerable.Range(0, 5).Select(i => UdpFragments(1600, 1500, (ushort)(100 + i), i)).ToArray();
         foreach (var (_, fragments) in sets) rig.Inject(fragments[0]);
@@ -198,9 +198,8 @@ public class FragmentReassemblyTests
         Assert.True(rig.Stack.Reassembler.BytesHeld <= 8 * 1024);
         Assert.Equal(1, rig.Stack.Drops[DropReason.FragmentMemoryLimit]);
 
-        foreach (var (_, fragments) in sets.Take(4)) rig.Inject(fragments[1]);
-        Assert.Equal(4, rig.Received.Count);
-        Assert.Equal(sets.Take(4).Select(s => s.Payload), rig.Received.Select(m => m.Data.ToArray()));
+        foreach (var (_, fragments) in sets.Skip(1)) rig.Inject(fragments[1]);
+        Assert.Equal(sets.Skip(1).Select(s => s.Payload), rig.Received.Select(m => m.Data.ToArray()));
         rig.AssertNothingHeld();
     }
 
@@ -216,12 +215,15 @@ public class FragmentReassemblyTests
     }
 
     [Fact]
-    public void The_datagram_cap_refuses_more_datagrams_in_flight()
+    public void The_datagram_cap_evicts_the_oldest_datagrams()
     {
         using var rig = new Rig(FragmentReassemblyOptions.Default with { MaxDatagrams = 3 });
-        for (int i = 0; i < 5; i++) rig.Inject(UdpFragments(3000, 1500, (ushort)i, i).Fragments[0]);
+        var sets = Enumerable.Range(0, 5).Select(i => UdpFragments(2000, 1500, (ushort)i, i)).ToArray();
+        foreach (var (_, fragments) in sets) rig.Inject(fragments[0]);
         Assert.Equal(3, rig.Stack.Reassembler.DatagramsInProgress);
         Assert.Equal(2, rig.Stack.Drops[DropReason.FragmentMemoryLimit]);
+        foreach (var (_, fragments) in sets.Skip(2)) rig.Inject(fragments[1]);
+        Assert.Equal(sets.Skip(2).Select(s => s.Payload), rig.Received.Select(m => m.Data.ToArray()));
     }
 
     [Fact]
@@ -318,5 +320,48 @@ public class FragmentReassemblyTests
         rig.AssertNothingHeld();
         rig.Scheduler.AdvanceBy(TimeSpan.FromMinutes(1).Ticks); // the timeout finds nothing to do
         Assert.Equal(0, rig.Stack.Drops[DropReason.FragmentTimeout]);
+    }
+
+    [Fact]
+    public void A_flood_of_incomplete_datagrams_stays_within_the_limits_while_real_datagrams_get_through()
+    {
+        using var rig = new Rig();
+        var rng = new Random(1858);
+        var limits = FragmentReassemblyOptions.Default;
+        int peakBytes = 0, peakDatagrams = 0, legit = 0;
+        void Flood()
+        {
+            // Spoofed sources, random ids and high offsets, never a complete datagram: the classic fragment flood.
+            var h = Header(IpProtocol.Udp, (ushort)rng.Next()) with { Source = new IPv4Address((uint)(0xCB007100 | rng.Next(256))) };
+            rig.Inject(Ipv4Fragmenter.Build(h, rng.Next(1, 8000) * 8, true, new byte[8 * rng.Next(1, 180)]));
+            peakBytes = Math.Max(peakBytes, rig.Stack.Reassembler.BytesHeld);
+            peakDatagrams = Math.Max(peakDatagrams, rig.Stack.Reassembler.DatagramsInProgress);
+        }
+        for (int i = 0; i < 100_000; i++)
+        {
+            Flood();
+            if (i % 1000 == 999)
+            {
+                // A real 3-fragment datagram, its pieces interleaved one for one with the flood.
+                var (payload, fragments) = UdpFragments(4000, 1500, (ushort)(i / 1000), i);
+                foreach (var f in fragments)
+                {
+                    rig.Inject(f);
+                    Flood();
+                }
+                Assert.Equal(++legit, rig.Received.Count);
+                Assert.Equal(payload, rig.Received[^1].Data.ToArray());
+            }
+            if (i % 10_000 == 9_999) rig.Scheduler.AdvanceBy(TimeSpan.FromSeconds(3).Ticks);
+        }
+        output.WriteLine($"100,000 flood fragments: peak {peakBytes} B held in {peakDatagrams} datagrams; " +
+            $"evicted or refused {rig.Stack.Drops[DropReason.FragmentMemoryLimit]}, timed out {rig.Stack.Drops[DropReason.FragmentTimeout]}; " +
+            $"{legit}/100 interleaved real datagrams delivered");
+
+        Assert.True(peakBytes <= limits.MemoryLimit, $"{peakBytes} B held");
+        Assert.True(peakDatagrams <= limits.MaxDatagrams);
+        Assert.Equal(0, rig.Stack.Counters.PipelineFaults);
+        rig.Scheduler.AdvanceBy(limits.Timeout.Ticks);
+        rig.AssertNothingHeld();
     }
 }

@@ -32,6 +32,7 @@ internal sealed class FragmentReassembler : IDisposable
     private readonly object _gate;
     private readonly DropCounters _drops;
     private readonly Dictionary<FragmentKey, Datagram> _datagrams = new();
+    private long _arrivals;
     private bool _disposed;
 
     public FragmentReassembler(FragmentReassemblyOptions options, IScheduler scheduler, object gate, DropCounters drops)
@@ -77,8 +78,8 @@ internal sealed class FragmentReassembler : IDisposable
 
         if (datagram is null)
         {
-            if (_datagrams.Count >= _options.MaxDatagrams) { _drops.Increment(DropReason.FragmentMemoryLimit); return null; }
-            datagram = new Datagram(ip.Ttl);
+            if (_datagrams.Count >= _options.MaxDatagrams && !EvictOldest(except: null)) { _drops.Increment(DropReason.FragmentMemoryLimit); return null; }
+            datagram = new Datagram(ip.Ttl, _arrivals++);
             _datagrams.Add(key, datagram);
             datagram.Timeout = _scheduler.Schedule((Reassembler: this, Key: key, Datagram: datagram), _options.Timeout,
                 static (_, state) => { state.Reassembler.Expire(state.Key, state.Datagram); return System.Reactive.Disposables.Disposable.Empty; });
@@ -166,6 +167,9 @@ internal sealed class FragmentReassembler : IDisposable
         int size = Math.Min(ushort.MaxValue, Math.Max(needed, buffer is null ? 0 : 2 * buffer.Length));
         var grown = PooledPacket.Rent(size);
         int added = grown.Capacity - (buffer?.Capacity ?? 0);
+        // Over the limit, the oldest datagrams go first (as Linux's ip_evictor does): a flood of
+        // fragments that never complete cannot lock out datagrams that arrive whole and quickly.
+        while (BytesHeld + added > _options.MemoryLimit && EvictOldest(except: datagram)) { }
         if (BytesHeld + added > _options.MemoryLimit)
         {
             grown.Release();
@@ -179,6 +183,20 @@ internal sealed class FragmentReassembler : IDisposable
         }
         datagram.Buffer = grown;
         BytesHeld += added;
+        return true;
+    }
+
+    /// <summary>Discards the datagram that started longest ago (other than <paramref name="except"/>), counted as a memory-limit drop.</summary>
+    private bool EvictOldest(Datagram? except)
+    {
+        KeyValuePair<FragmentKey, Datagram>? oldest = null;
+        foreach (var entry in _datagrams)
+        {
+            if (entry.Value != except && (oldest is null || entry.Value.Arrival < oldest.Value.Value.Arrival)) oldest = entry;
+        }
+        if (oldest is not { } victim) return false;
+        _drops.Increment(DropReason.FragmentMemoryLimit);
+        Discard(victim.Key, victim.Value);
         return true;
     }
 
@@ -203,8 +221,11 @@ internal sealed class FragmentReassembler : IDisposable
     private readonly record struct FragmentKey(IPv4Address Source, IPv4Address Destination, IpProtocol Protocol, ushort Identification);
 
     /// <summary>One datagram being assembled: its buffer and the byte ranges already filled.</summary>
-    private sealed class Datagram(byte ttl)
+    private sealed class Datagram(byte ttl, long arrival)
     {
+        /// <summary>Order in which datagrams were started: the smallest is evicted first.</summary>
+        public long Arrival { get; } = arrival;
+
         // Filled ranges of payload offsets, sorted and merged: few in practice (one when in order).
         private readonly List<(int Start, int End)> _filled = new();
 

@@ -11,11 +11,13 @@ public sealed record FragmentReassemblyOptions
 
     /// <summary>
     /// Bytes of reassembly buffers the stack holds at once, over all datagrams (Linux's
-    /// ipfrag_high_thresh is 4 MiB per namespace; a userspace stack per link needs less).
+    /// ipfrag_high_thresh is 4 MiB per namespace; a userspace stack per link needs less). Past it,
+    /// the oldest datagrams are evicted first. A datagram's buffer is as long as the highest
+    /// offset seen, in pooled size classes (2 KiB … 64 KiB).
     /// </summary>
     public int MemoryLimit { get; init; } = 256 * 1024;
 
-    /// <summary>Datagrams being reassembled at once.</summary>
+    /// <summary>Datagrams being reassembled at once; a new one past it evicts the oldest.</summary>
     public int MaxDatagrams { get; init; } = 64;
 
     /// <summary>Fragments one datagram may take (a 64 KiB datagram over a 576-byte MTU needs 118).</summary>

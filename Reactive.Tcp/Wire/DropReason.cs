@@ -51,7 +51,7 @@ public enum DropReason
     FragmentTooLong,
     /// <summary>A TCP first fragment too short to hold the whole TCP header, or a TCP fragment at offset 1 (RFC 1858 tiny fragments).</summary>
     TinyFragment,
-    /// <summary>A fragment refused because the stack's reassembly memory or datagram count limit was reached.</summary>
+    /// <summary>Reassembly memory, datagram count or per-datagram fragment limit reached: counted once for each datagram evicted (oldest first) or fragment refused.</summary>
     FragmentMemoryLimit,
     /// <summary>A datagram whose fragments did not all arrive within the reassembly timeout (counted once per datagram).</summary>
     FragmentTimeout,
