@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Reactive.Linq;
+using System.Reactive.Threading.Tasks;
 using Reactive.Tcp.Api;
+using Reactive.Tcp.Linux;
 using Reactive.Tcp.Wire;
 using Xunit;
 using Xunit.Abstractions;
@@ -71,5 +74,55 @@ public class FragmentAndIcmpInteropTests(ITestOutputHelper output)
         Assert.Equal(1, rig.Stack.Counters.IcmpErrorsSent);
         Assert.Equal(1, rig.Stack.Drops[DropReason.NoConnection]);
         output.WriteLine(rig.Diagnostics());
+    }
+
+    /// <summary>
+    /// Path MTU discovery against a real router: the rig's namespace forwards from the TUN device
+    /// to a veth with a 1280-byte MTU into a second namespace, whose kernel server announces MSS
+    /// 1460 (route advmss) so RxTcp starts with 1500-byte DF packets. The Linux router drops them
+    /// and sends ICMP fragmentation needed; the upload must then complete byte-exact.
+    /// </summary>
+    [LinuxRootFact]
+    public async Task Through_a_linux_router_with_a_1280_byte_next_hop_the_stack_learns_the_path_mtu()
+    {
+        using var rig = new TunInterop();
+        using var far = NetworkNamespace.Create();
+        rig.Namespace.Run("sysctl", "-w", "net.ipv4.ip_forward=1").EnsureSuccess();
+        rig.Namespace.Run("ip", "link", "add", "rxv0", "type", "veth", "peer", "name", "rxv1", "netns", far.Name).EnsureSuccess();
+        rig.Namespace.Run("ip", "addr", "add", "198.51.100.1/24", "dev", "rxv0").EnsureSuccess();
+        rig.Namespace.Run("ip", "link", "set", "rxv0", "mtu", "1280", "up").EnsureSuccess();
+        far.Run("ip", "link", "set", "lo", "up").EnsureSuccess();
+        far.Run("ip", "addr", "add", "198.51.100.2/24", "dev", "rxv1").EnsureSuccess();
+        far.Run("ip", "link", "set", "rxv1", "mtu", "1280", "up").EnsureSuccess();
+        far.Run("ip", "route", "add", "192.0.2.0/24", "via", "198.51.100.1", "advmss", "1460").EnsureSuccess();
+
+        using var listener = far.Invoke(() => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp));
+        listener.Bind(new IPEndPoint(IPAddress.Parse("198.51.100.2"), 9100));
+        listener.Listen();
+        var accepted = listener.AcceptAsync();
+
+        var data = Interop.RandomBytes(2 * 1024 * 1024, seed: 1191);
+        var connection = await rig.Stack.Connect(IPv4Address.Parse("198.51.100.2"), 9100).FirstAsync().ToTask().Within(TimeSpan.FromSeconds(10), rig, "connect");
+        using var peer = await accepted.Within(TimeSpan.FromSeconds(10), rig, "accept");
+        var upload = connection.SendAsync(data);
+        var received = new MemoryStream();
+        var buffer = new byte[65536];
+        var read = Task.Run(async () =>
+        {
+            while (received.Length < data.Length)
+            {
+                int n = await peer.ReceiveAsync(buffer, SocketFlags.None);
+                if (n == 0) break;
+                received.Write(buffer, 0, n);
+            }
+        });
+        await read.Within(TimeSpan.FromSeconds(60), rig, "2 MiB upload through the router");
+        await upload.Within(TimeSpan.FromSeconds(10), rig, "send completion");
+        connection.Close();
+
+        Assert.Equal(Interop.Sha256(data), Interop.Sha256(received.ToArray()));
+        Assert.True(rig.Stack.Counters.PathMtuUpdates >= 1, rig.Diagnostics());
+        Assert.Equal(0, rig.Stack.Drops[DropReason.IcmpStaleSequence]);
+        output.WriteLine($"ICMP errors received {rig.Stack.Counters.IcmpErrorsReceived}, path MTU updates {rig.Stack.Counters.PathMtuUpdates}; {rig.Diagnostics()}");
     }
 }
