@@ -59,6 +59,8 @@ internal sealed class KernelProfile
         else if (c.Msl != Rx.Msl) na = $"msl={Ms(c.Msl)}: Linux's TIME-WAIT is fixed at 60 s";
         else if (c.KeepAliveIdle is { } idle && (!WholeSeconds(idle) || !WholeSeconds(c.KeepAliveInterval)))
             na = "keep-alive times that are not whole seconds cannot be set on Linux";
+        if (na is null && sc.Segments.Values.Any(d => d.IcmpCode is not null))
+            na = "injects ICMP errors (an `icmp` def), which the Linux runner does not write to the TUN device";
         if (na is not null) return new KernelProfile { NotApplicable = na };
 
         var p = new KernelProfile { Mtu = c.Mtu };

@@ -92,7 +92,8 @@ internal static partial class MarbleParser
                 string rest = line[(eq + 1)..].Trim();
                 if (line.StartsWith("def", StringComparison.Ordinal))
                 {
-                    if (!scenario.Segments.TryAdd(c, SegmentNotation.Parse(c, rest, lineNo)))
+                    var pattern = rest.StartsWith("icmp ", StringComparison.Ordinal) ? ParseIcmp(c, rest, lineNo) : SegmentNotation.Parse(c, rest, lineNo);
+                    if (!scenario.Segments.TryAdd(c, pattern))
                         throw Error(lineNo, $"segment '{c}' is defined twice");
                 }
                 else
@@ -275,6 +276,37 @@ internal static partial class MarbleParser
             }
         }
         return new MarbleLane(name, events, cursor);
+    }
+
+    /// <summary>
+    /// <c>icmp code N [mtu M] quoting &lt;segment&gt;</c>: an ICMP Destination Unreachable for the
+    /// <c>in:</c> lane, quoting the segment as sent by the stack (see marbles/README.md).
+    /// </summary>
+    private static SegmentPattern ParseIcmp(char name, string text, int line)
+    {
+        int quoting = text.IndexOf(" quoting ", StringComparison.Ordinal);
+        if (quoting < 0) throw Error(line, "icmp needs 'icmp code N [mtu M] quoting <segment>'");
+        var words = text[..quoting].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        byte? code = null;
+        ushort mtu = 0;
+        for (int i = 1; i < words.Length; i += 2)
+        {
+            if (i + 1 >= words.Length) throw Error(line, $"icmp: '{words[i]}' needs a value");
+            switch (words[i])
+            {
+                case "code": code = (byte)ParseInt(words[i + 1], line); break;
+                case "mtu": mtu = (ushort)ParseInt(words[i + 1], line); break;
+                default: throw Error(line, $"icmp: unknown field '{words[i]}' (use code, mtu)");
+            }
+        }
+        if (code is null) throw Error(line, "icmp needs a 'code'");
+        var quoted = SegmentNotation.Parse(name, text[(quoting + " quoting ".Length)..], line);
+        return new SegmentPattern
+        {
+            Name = quoted.Name, Text = text, Flags = quoted.Flags, Seq = quoted.Seq, Ack = quoted.Ack, Window = quoted.Window,
+            Options = quoted.Options, Length = quoted.Length, Payload = quoted.Payload, Line = line,
+            IcmpCode = code, IcmpMtu = mtu,
+        };
     }
 
     private static AppAction ParseAct(string text, int line)

@@ -35,6 +35,9 @@ internal sealed record SentSegment(long Time, TcpSegment Segment, string? Proble
 /// </summary>
 internal static class MarbleRunner
 {
+    /// <summary>Source address of the ICMP errors an <c>icmp</c> definition injects (a router on the path).</summary>
+    private static readonly IPv4Address IcmpRouter = IPv4Address.Parse("203.0.113.1");
+
     /// <summary>Where in its frame an <c>in:</c> segment is injected: after the app's commands of that frame have been taken.</summary>
     public const long InOffset = 10;
 
@@ -80,7 +83,15 @@ internal static class MarbleRunner
             {
                 foreach (char c in ev.Symbols)
                 {
-                    var segment = sc.Segments[c].Build(sc.RemotePort, sc.LocalPort);
+                    var pattern = sc.Segments[c];
+                    if (pattern.IcmpCode is { } code)
+                    {
+                        // A router's error about a segment of ours: the quote runs local → remote.
+                        var ours = PacketBuilder.BuildTcp(sc.LocalAddress, sc.RemoteAddress, pattern.Build(sc.LocalPort, sc.RemotePort));
+                        link.Inject(PacketBuilder.BuildDestinationUnreachable(IcmpRouter, ours, (UnreachableCode)code, pattern.IcmpMtu));
+                        continue;
+                    }
+                    var segment = pattern.Build(sc.RemotePort, sc.LocalPort);
                     link.Inject(PacketBuilder.BuildTcp(sc.RemoteAddress, sc.LocalAddress, segment));
                 }
                 return System.Reactive.Disposables.Disposable.Empty;

@@ -111,6 +111,14 @@ internal sealed class SegmentPattern
     /// <summary>Exact payload bytes when a string was written.</summary>
     public byte[]? Payload { get; init; }
     public int Line { get; init; }
+    /// <summary>
+    /// Set for <c>def X = icmp code N [mtu M] quoting &lt;segment&gt;</c>: the <c>in:</c> lane then
+    /// delivers an ICMP Destination Unreachable with this code, quoting the segment as if the stack
+    /// had sent it (local to remote).
+    /// </summary>
+    public byte? IcmpCode { get; init; }
+    /// <summary>Next-hop MTU of an <c>icmp code 4</c> definition.</summary>
+    public ushort IcmpMtu { get; init; }
 
     /// <summary>The segment the scripted peer sends for this definition.</summary>
     public TcpSegment Build(ushort sourcePort, ushort destinationPort)

@@ -16,14 +16,28 @@ internal sealed class TwoStackHarness : IDisposable
     public static readonly IPv4Address ServerAddress = IPv4Address.Parse("192.0.2.1");
     public static readonly IPv4Address ClientAddress = IPv4Address.Parse("192.0.2.2");
 
-    public TwoStackHarness(VirtualWireOptions? wire = null, TcpConfig? config = null, int seed = 1)
+    /// <param name="wire">The wire's MTU and impairments.</param>
+    /// <param name="config">TCP settings of both stacks.</param>
+    /// <param name="seed">Port-choice seed.</param>
+    /// <param name="wrapServer">Decorates the server's end of the wire (e.g. a bottleneck router), given the scheduler.</param>
+    /// <param name="wrapClient">Decorates the client's end of the wire.</param>
+    public TwoStackHarness(VirtualWireOptions? wire = null, TcpConfig? config = null, int seed = 1,
+        Func<ILink, IScheduler, ILink>? wrapServer = null, Func<ILink, IScheduler, ILink>? wrapClient = null)
     {
         Scheduler = new TestScheduler();
         Wire = new VirtualWire(Scheduler, wire);
         var tcp = config ?? TcpConfig.Default;
-        Server = new TcpStack(Wire.EndA, new TcpStackOptions { Address = ServerAddress, Tcp = tcp, Seed = seed }, Scheduler);
-        Client = new TcpStack(Wire.EndB, new TcpStackOptions { Address = ClientAddress, Tcp = tcp, Seed = seed + 1 }, Scheduler);
+        ServerLink = wrapServer?.Invoke(Wire.EndA, Scheduler) ?? Wire.EndA;
+        ClientLink = wrapClient?.Invoke(Wire.EndB, Scheduler) ?? Wire.EndB;
+        Server = new TcpStack(ServerLink, new TcpStackOptions { Address = ServerAddress, Tcp = tcp, Seed = seed }, Scheduler);
+        Client = new TcpStack(ClientLink, new TcpStackOptions { Address = ClientAddress, Tcp = tcp, Seed = seed + 1 }, Scheduler);
     }
+
+    /// <summary>The link the server stack runs on (its end of the wire, decorated or not).</summary>
+    public ILink ServerLink { get; }
+
+    /// <summary>The link the client stack runs on.</summary>
+    public ILink ClientLink { get; }
 
     public TestScheduler Scheduler { get; }
     public VirtualWire Wire { get; }

@@ -62,7 +62,9 @@ public class MalformedInputTests
         // ICMP
         ["ICMP shorter than 8 bytes"] = (() => RawIp(1, RawIcmp(8, 0, 1, 1, [])[..7]), DropReason.Truncated),
         ["bad ICMP checksum"] = (() => With(RawIp(1, RawIcmp(8, 0, 1, 1, [1, 2])), p => p[^1] ^= 0x80), DropReason.BadIcmpChecksum),
-        ["ICMP destination unreachable"] = (() => RawIp(1, RawIcmp(3, 1, 0, 0, new byte[28])), DropReason.UnsupportedIcmp),
+        ["ICMP destination unreachable quoting no IPv4 header"] = (() => RawIp(1, RawIcmp(3, 1, 0, 0, new byte[28])), DropReason.BadIcmpQuote),
+        ["ICMP destination unreachable quoting fewer than 8 transport bytes"] = (() => RawIp(1, RawIcmp(3, 1, 0, 0, RawIp(6, new byte[7]))), DropReason.BadIcmpQuote),
+        ["ICMP time exceeded"] = (() => RawIp(1, RawIcmp(11, 0, 0, 0, new byte[28])), DropReason.UnsupportedIcmp),
 
         // UDP
         ["UDP shorter than 8 bytes"] = (() => RawIp(17, new byte[7]), DropReason.Truncated),

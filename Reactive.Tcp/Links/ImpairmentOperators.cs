@@ -148,6 +148,41 @@ public static class ImpairmentOperators
         });
     }
 
+    /// <summary>
+    /// Splits every IPv4 packet longer than <paramref name="mtu"/> into fragments, as a router
+    /// before a smaller link does (RFC 791), optionally emitting them last first so the receiver
+    /// must reassemble out of order. Packets with Don't Fragment set pass whole unless
+    /// <paramref name="ignoreDontFragment"/> (a test that wants TCP segments fragmented too);
+    /// packets that are not valid IPv4 pass unchanged.
+    /// </summary>
+    /// <param name="source">Packets to impair.</param>
+    /// <param name="mtu">Largest fragment, at least 68 bytes.</param>
+    /// <param name="reverse">Emit each packet's fragments in reverse order.</param>
+    /// <param name="ignoreDontFragment">Fragment packets with Don't Fragment set as well.</param>
+    public static IObservable<ReadOnlyMemory<byte>> Fragment(
+        this IObservable<ReadOnlyMemory<byte>> source, int mtu, bool reverse = false, bool ignoreDontFragment = false)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentOutOfRangeException.ThrowIfLessThan(mtu, Wire.Ipv4Fragmenter.MinimumMtu);
+        return Observable.Create<ReadOnlyMemory<byte>>(o => source.Subscribe(
+            packet =>
+            {
+                if (packet.Length <= mtu
+                    || Wire.Ipv4Codec.TryParse(packet.Span, out var ip) != Wire.DropReason.None
+                    || ip.TotalLength <= mtu
+                    || (ip.DontFragment && !ignoreDontFragment))
+                {
+                    o.OnNext(packet);
+                    return;
+                }
+                var fragments = Wire.Ipv4Fragmenter.Fragment(packet.Span, mtu);
+                if (reverse) Array.Reverse(fragments);
+                foreach (var fragment in fragments) o.OnNext(fragment);
+            },
+            o.OnError,
+            o.OnCompleted));
+    }
+
     private static IObservable<ReadOnlyMemory<byte>> Scheduled(
         IObservable<ReadOnlyMemory<byte>> source, IScheduler scheduler, Action<ReadOnlyMemory<byte>, DeliveryQueue> onPacket) =>
         Observable.Create<ReadOnlyMemory<byte>>(o =>

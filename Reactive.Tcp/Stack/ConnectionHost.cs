@@ -22,6 +22,7 @@ internal sealed partial class ConnectionHost
     private IDisposable? _wake;
     private bool _pumpPosted;
     private bool _stepWasSegment;
+    private bool _stepWasIcmp;
     private bool _stepWasPump;
     private bool _skipStep;
     private byte[]? _unread;
@@ -50,12 +51,13 @@ internal sealed partial class ConnectionHost
     {
         long now = _stack.Scheduler.Now.UtcTicks;
         _stepWasSegment = e.IsSegment;
+        _stepWasIcmp = e.IsPathMtu;
         ref readonly var inbound = ref _stack.InboundEvent;
         _stepWasPump = false;
         _skipStep = false;
         Tcb ??= CreateTcb(_stepWasSegment, inbound.Segment, now);
 
-        if (_stepWasSegment)
+        if (_stepWasSegment || _stepWasIcmp)
         {
             TcpStep.Handle(Tcb, inbound, now, Effects);
             return this;
@@ -113,6 +115,7 @@ internal sealed partial class ConnectionHost
         _stack.Counters.AddStep(fx);
         if (fx.Dropped && _stepWasSegment)
             _stack.Drops.Increment(fx.PreviousState is null && tcb.State == TcpState.Closed && Connection is null && !Active ? DropReason.NoConnection : DropReason.Unacceptable);
+        if (fx.Dropped && _stepWasIcmp) _stack.Drops.Increment(DropReason.IcmpStaleSequence);
 
         if (_stepWasPump && _sends.Count > 0) AdvanceSend(fx.Accepted, tcb);
         if (fx.PreviousState is not null)

@@ -7,6 +7,7 @@ public sealed class StackCounters
 {
     private long _segmentsIn, _segmentsOut, _retransmissions, _bytesDelivered, _echoReplies, _connectionsOpened, _connectionsClosed, _pipelineFaults;
     private long _synCookiesSent, _synCookiesAccepted, _synCookiesRejected, _statelessResets, _challengeAcksSuppressed, _outOfWindowAcksSuppressed, _connectsRefusedAtLimit;
+    private long _datagramsReassembled, _icmpErrorsSent, _icmpErrorsSuppressed, _icmpErrorsReceived, _pathMtuUpdates;
 
     /// <summary>TCP segments received and parsed.</summary>
     public long SegmentsIn => Interlocked.Read(ref _segmentsIn);
@@ -40,6 +41,22 @@ public sealed class StackCounters
     /// <summary><c>Connect()</c> attempts refused because the stack held its maximum of connections.</summary>
     public long ConnectsRefusedAtLimit => Interlocked.Read(ref _connectsRefusedAtLimit);
 
+    /// <summary>IPv4 datagrams put back together from fragments.</summary>
+    public long DatagramsReassembled => Interlocked.Read(ref _datagramsReassembled);
+    /// <summary>ICMP errors sent (port unreachable).</summary>
+    public long IcmpErrorsSent => Interlocked.Read(ref _icmpErrorsSent);
+    /// <summary>ICMP errors that would have been sent but the rate limit held back.</summary>
+    public long IcmpErrorsSuppressed => Interlocked.Read(ref _icmpErrorsSuppressed);
+    /// <summary>ICMP Destination Unreachable errors received and matched to a connection.</summary>
+    public long IcmpErrorsReceived => Interlocked.Read(ref _icmpErrorsReceived);
+    /// <summary>Fragmentation-needed errors handed to a connection (RFC 1191), whether or not they lowered its MSS.</summary>
+    public long PathMtuUpdates => Interlocked.Read(ref _pathMtuUpdates);
+
+    internal void DatagramReassembled() => Interlocked.Increment(ref _datagramsReassembled);
+    internal void IcmpErrorSent() => Interlocked.Increment(ref _icmpErrorsSent);
+    internal void IcmpErrorSuppressed() => Interlocked.Increment(ref _icmpErrorsSuppressed);
+    internal void IcmpErrorReceived() => Interlocked.Increment(ref _icmpErrorsReceived);
+    internal void PathMtuUpdate() => Interlocked.Increment(ref _pathMtuUpdates);
     internal void SegmentIn() => Interlocked.Increment(ref _segmentsIn);
     internal void SegmentOut() => Interlocked.Increment(ref _segmentsOut);
     internal void SynCookieSent() => Interlocked.Increment(ref _synCookiesSent);

@@ -70,10 +70,16 @@ internal readonly struct StackEvent
     /// <summary>A segment, parsed into <see cref="TcpStack.InboundEvent"/>.</summary>
     public bool IsSegment => Kind == StackEventKind.Tcp && TcpKind == TcpEventKind.Segment;
 
+    /// <summary>An ICMP fragmentation-needed error for a connection, parsed into <see cref="TcpStack.InboundEvent"/>.</summary>
+    public bool IsPathMtu => Kind == StackEventKind.Tcp && TcpKind == TcpEventKind.PathMtu;
+
     public static StackEvent FromFrame(ReadOnlyMemory<byte> frame) => new(StackEventKind.Frame, frame, default, default, HostCommand.None, null, null, 0);
 
     public static StackEvent Segment(ConnectionKey key) =>
         new(StackEventKind.Tcp, default, key, TcpEventKind.Segment, HostCommand.None, null, null, 0);
+
+    public static StackEvent PathMtu(ConnectionKey key) =>
+        new(StackEventKind.Tcp, default, key, TcpEventKind.PathMtu, HostCommand.None, null, null, 0);
 
     /// <summary>An application or timer event that carries nothing but its kind and a count.</summary>
     public static StackEvent ForHost(ConnectionHost host, TcpEventKind kind, long count = 0) =>

@@ -29,6 +29,10 @@ public sealed partial class TcpStack : IDisposable
     private readonly Dictionary<ushort, IObserver<UdpMessage>> _udpBindings = new();
     private readonly IsnGenerator _isn = new();
     private readonly IDisposable _pipeline;
+    private readonly FragmentReassembler _reassembler;
+    private readonly IcmpRateLimiter _icmpErrorLimit;
+    private PooledPacket? _reassembled;
+    private int _nextIdentification;
     private TcpEvent _inbound;
     private bool _disposed;
 
@@ -39,6 +43,8 @@ public sealed partial class TcpStack : IDisposable
         Options = options ?? throw new ArgumentNullException(nameof(options));
         Scheduler = scheduler ?? throw new ArgumentNullException(nameof(scheduler));
         Ports = new PortAllocator(options.EphemeralPortFirst, options.EphemeralPortLast, options.Seed);
+        _reassembler = new FragmentReassembler(options.Reassembly, scheduler, _gate, Drops);
+        _icmpErrorLimit = new IcmpRateLimiter(options.IcmpErrors.Interval, options.IcmpErrors.Burst);
 
         _pipeline = Observable.Merge(link.Inbound.Select(StackEvent.FromFrame), _commands)
             .Synchronize(_gate)
@@ -185,13 +191,23 @@ public sealed partial class TcpStack : IDisposable
         });
     });
 
-    /// <summary>Sends one UDP datagram from <see cref="UdpMessage.LocalPort"/> to the remote endpoint.</summary>
-    /// <exception cref="ArgumentException">The datagram does not fit the link's MTU (no fragmentation here).</exception>
+    /// <summary>
+    /// Sends one UDP datagram from <see cref="UdpMessage.LocalPort"/> to the remote endpoint. A
+    /// datagram larger than the link's MTU goes out as IPv4 fragments (RFC 791), each with the same
+    /// fresh identification.
+    /// </summary>
+    /// <exception cref="ArgumentException">The datagram exceeds what one IPv4 packet can hold (65,507 payload bytes).</exception>
     public void SendUdp(UdpMessage message)
     {
-        if (PacketBuilder.GetUdpPacketLength(message.Data.Length) > _link.Mtu)
-            throw new ArgumentException($"A {message.Data.Length}-byte datagram does not fit the link MTU of {_link.Mtu}.", nameof(message));
-        _link.Send(PacketBuilder.BuildUdp(Address, message.RemoteAddress, message.LocalPort, message.RemotePort, message.Data.Span));
+        var packet = PacketBuilder.BuildUdp(Address, message.RemoteAddress, message.LocalPort, message.RemotePort, message.Data.Span);
+        if (packet.Length <= _link.Mtu)
+        {
+            _link.Send(packet);
+            return;
+        }
+        // Only fragmented datagrams need an identification that differs from the last one's (RFC 6864).
+        Ipv4Fragmenter.SetIdentification(packet, (ushort)Interlocked.Increment(ref _nextIdentification));
+        foreach (var fragment in Ipv4Fragmenter.Fragment(packet, _link.Mtu)) _link.Send(fragment);
     }
 
     /// <summary>Opens a connection (see <see cref="Connect(IPv4Address, ushort)"/>).</summary>
@@ -205,6 +221,8 @@ public sealed partial class TcpStack : IDisposable
         lock (_gate)
         {
             foreach (var host in _hosts.Values) host.CancelWake();
+            _reassembler.Dispose();
+            ReleaseReassembled();
         }
         _pipeline.Dispose();
         _commands.OnCompleted();
@@ -215,6 +233,9 @@ public sealed partial class TcpStack : IDisposable
     /// by parsing just before the event enters its group, read by the step.
     /// </summary>
     internal ref readonly TcpEvent InboundEvent => ref _inbound;
+
+    /// <summary>The fragment reassembler (for tests: what it holds).</summary>
+    internal FragmentReassembler Reassembler => _reassembler;
 
     internal bool IsListening(ushort port) => _listeners.ContainsKey(port);
 
@@ -290,6 +311,9 @@ public sealed partial class TcpStack : IDisposable
     /// <summary>Parses link packets, answers pings, filters stale commands. Never throws.</summary>
     private StackEvent Classify(StackEvent e)
     {
+        // A datagram reassembled for an earlier frame has been through the whole (synchronous,
+        // serial) chain by now, its segment included, so its buffer can go back to the pool.
+        ReleaseReassembled();
         try
         {
             if (e.Kind != StackEventKind.Frame)
@@ -302,7 +326,16 @@ public sealed partial class TcpStack : IDisposable
                 return e;
             }
 
-            var reason = PacketParser.Parse(e.Frame, out var packet);
+            var frame = e.Frame;
+            if (IsFragment(frame.Span))
+            {
+                var whole = Reassemble(frame);
+                if (whole is null) return StackEvent.Handled;
+                _reassembled = whole;
+                frame = whole.Memory;
+            }
+
+            var reason = PacketParser.Parse(frame, out var packet);
             if (reason != DropReason.None) { Drops.Increment(reason); return StackEvent.Handled; }
             if (packet.Ip.Destination != Address) { Drops.Increment(DropReason.NotForUs); return StackEvent.Handled; }
             switch (packet.Kind)
@@ -321,10 +354,17 @@ public sealed partial class TcpStack : IDisposable
                     return StackEvent.Segment(packet.TcpConnectionKey);
                 case PacketKind.Udp:
                     if (_udpBindings.TryGetValue(packet.Udp.DestinationPort, out var binding))
+                    {
                         binding.OnNext(new UdpMessage(packet.Ip.Source, packet.Udp.SourcePort, packet.Udp.DestinationPort, packet.Udp.Payload.ToArray()));
+                    }
                     else
+                    {
                         Drops.Increment(DropReason.NoConnection);
+                        SendPortUnreachable(packet);
+                    }
                     return StackEvent.Handled;
+                case PacketKind.IcmpError:
+                    return OnIcmpError(packet);
                 case PacketKind.IcmpEcho when packet.Icmp.Type == IcmpType.EchoRequest && Options.AnswerPing:
                     _link.Send(PacketBuilder.BuildIcmpEchoReply(Address, packet.Ip.Source, packet.Icmp.Identifier, packet.Icmp.SequenceNumber, packet.Icmp.Data.Span));
                     Counters.EchoReply();
@@ -339,6 +379,91 @@ public sealed partial class TcpStack : IDisposable
             Counters.Fault();
             return StackEvent.Handled;
         }
+    }
+
+    private static bool IsFragment(ReadOnlySpan<byte> frame) =>
+        frame.Length >= Ipv4Codec.MinHeaderLength && (frame[6] & 0x3F | frame[7]) != 0;
+
+    /// <summary>Hands a fragment to the reassembler; returns the whole datagram once it is complete.</summary>
+    private PooledPacket? Reassemble(ReadOnlyMemory<byte> frame)
+    {
+        var reason = Ipv4Codec.TryParse(frame.Span, out var ip);
+        if (reason == DropReason.None && !Options.Reassembly.Enabled) reason = DropReason.Fragment;
+        if (reason == DropReason.None && ip.Destination != Address) reason = DropReason.NotForUs;
+        if (reason != DropReason.None)
+        {
+            Drops.Increment(reason);
+            return null;
+        }
+        var whole = _reassembler.Accept(frame.Span, ip);
+        if (whole is not null) Counters.DatagramReassembled();
+        return whole;
+    }
+
+    private void ReleaseReassembled()
+    {
+        var held = _reassembled;
+        _reassembled = null;
+        held?.Release();
+    }
+
+    /// <summary>
+    /// Port unreachable for a UDP datagram nobody takes (RFC 1122 §4.1.3.1), within the rate
+    /// limit, and never to a source that is not one host (§3.2.2: not broadcast, multicast or
+    /// unspecified). The datagram is never an ICMP error or a non-first fragment here: it is
+    /// UDP, and fragments were reassembled into a whole before.
+    /// </summary>
+    private void SendPortUnreachable(in InboundPacket packet)
+    {
+        if (!Options.IcmpErrors.SendPortUnreachable || !IsUnicastHost(packet.Ip.Source)) return;
+        if (!_icmpErrorLimit.TryTake(Scheduler.Now.UtcTicks))
+        {
+            Counters.IcmpErrorSuppressed();
+            return;
+        }
+        _link.Send(PacketBuilder.BuildDestinationUnreachable(Address, packet.Packet.Span, UnreachableCode.Port));
+        Counters.IcmpErrorSent();
+    }
+
+    private static bool IsUnicastHost(IPv4Address address)
+    {
+        uint value = address.Value;
+        return value != 0 && value != 0xFFFFFFFF && (value >> 28) < 0xE && (value >> 24) != 0 && (value >> 24) != 127;
+    }
+
+    /// <summary>
+    /// An ICMP Destination Unreachable about a packet of ours. Fragmentation needed for a TCP
+    /// connection becomes a <see cref="TcpEventKind.PathMtu"/> event for its step, which checks the
+    /// quoted sequence number (RFC 5927). Every other code is a soft error (RFC 1122 §4.2.3.9,
+    /// RFC 5927 §4.2): counted and otherwise ignored, in every state; an attempt the peer never
+    /// answers still ends by the SYN retransmission limit.
+    /// </summary>
+    private StackEvent OnIcmpError(in InboundPacket packet)
+    {
+        ref readonly var error = ref packet.IcmpError;
+        if (error.QuotedSource != Address || !error.QuotesTransportHeader)
+        {
+            Drops.Increment(DropReason.IcmpNoConnection);
+            return StackEvent.Handled;
+        }
+        if (error.QuotedProtocol != IpProtocol.Tcp)
+        {
+            // A UDP error has no socket to report to: the datagram API has no error channel.
+            if (error.QuotedProtocol == IpProtocol.Udp) Counters.IcmpErrorReceived();
+            else Drops.Increment(DropReason.IcmpNoConnection);
+            return StackEvent.Handled;
+        }
+        var key = new ConnectionKey(Address, error.QuotedSourcePort, error.QuotedDestination, error.QuotedDestinationPort);
+        if (!_hosts.TryGetValue(key, out var host) || host.Tcb is null)
+        {
+            Drops.Increment(DropReason.IcmpNoConnection);
+            return StackEvent.Handled;
+        }
+        Counters.IcmpErrorReceived();
+        if (error.Code != UnreachableCode.FragmentationNeeded) return StackEvent.Handled;
+        Counters.PathMtuUpdate();
+        _inbound = TcpEvent.PathMtu(error.NextHopMtu, error.QuotedSeq);
+        return StackEvent.PathMtu(key);
     }
 
     private ConnectionHost SafeStep(ConnectionHost host, StackEvent e)

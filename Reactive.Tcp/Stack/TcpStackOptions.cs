@@ -21,6 +21,12 @@ public sealed record TcpStackOptions
     /// <summary>Answer ICMP echo requests.</summary>
     public bool AnswerPing { get; init; } = true;
 
+    /// <summary>IPv4 fragment reassembly limits (memory, datagrams in flight, timeout).</summary>
+    public FragmentReassemblyOptions Reassembly { get; init; } = FragmentReassemblyOptions.Default;
+
+    /// <summary>ICMP errors the stack sends (port unreachable) and their rate limit.</summary>
+    public IcmpErrorOptions IcmpErrors { get; init; } = IcmpErrorOptions.Default;
+
     /// <summary>Seed for ephemeral port choice; null picks a random one.</summary>
     public int? Seed { get; init; }
 

@@ -62,8 +62,10 @@ public sealed class Tcb
     public int SndWndShift { get; internal set; }
     /// <summary>MSS the peer announced (536 when it announced none).</summary>
     public int PeerMss { get; internal set; }
+    /// <summary>Largest payload the path MTU allows (RFC 1191), once ICMP has lowered it; int.MaxValue until then.</summary>
+    public int PathMss { get; internal set; } = int.MaxValue;
     /// <summary>Largest payload we put in one segment.</summary>
-    public int EffectiveMss => Math.Max(1, Math.Min(PeerMss, Config.Mss));
+    public int EffectiveMss => Math.Max(1, Math.Min(Math.Min(PeerMss, Config.Mss), PathMss));
 
     /// <summary>Sequence number of the first byte in <see cref="SendBuffer"/>.</summary>
     internal SeqNum SendBufferStart { get; set; }

@@ -29,12 +29,17 @@ public struct TcpEvent
     /// <summary>Grant read credit.</summary>
     public static TcpEvent Credit(long count) => new() { Kind = TcpEventKind.ReadCredit, Count = count };
 
+    /// <summary>A fragmentation-needed error quoting our segment at <paramref name="quotedSeq"/>, with the next-hop MTU.</summary>
+    public static TcpEvent PathMtu(int nextHopMtu, SeqNum quotedSeq) =>
+        new() { Kind = TcpEventKind.PathMtu, Count = nextHopMtu, Segment = new TcpSegment { Seq = quotedSeq } };
+
     /// <inheritdoc />
     public override readonly string ToString() => Kind switch
     {
         TcpEventKind.Segment => "in " + Segment,
         TcpEventKind.Send => $"send {Data.Length}",
         TcpEventKind.ReadCredit => $"credit {Count}",
+        TcpEventKind.PathMtu => $"path mtu {Count} seq {Segment.Seq}",
         _ => Kind.ToString(),
     };
 }

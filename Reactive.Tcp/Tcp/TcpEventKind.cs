@@ -17,4 +17,9 @@ public enum TcpEventKind
     ReadCredit,
     /// <summary>Time passed: handle every deadline that is due.</summary>
     Timer,
+    /// <summary>
+    /// ICMP said a segment of ours was too big for the path (RFC 1191): <see cref="TcpEvent.Count"/>
+    /// is the next-hop MTU, <see cref="TcpEvent.Segment"/>'s <c>Seq</c> the quoted sequence number.
+    /// </summary>
+    PathMtu,
 }

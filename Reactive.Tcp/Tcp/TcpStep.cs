@@ -49,6 +49,9 @@ public static partial class TcpStep
             case TcpEventKind.Timer:
                 ackNow = OnTimer(tcb, now, effects);
                 break;
+            case TcpEventKind.PathMtu:
+                OnPathMtu(tcb, ev, effects);
+                break;
         }
 
         if (wasClosed && !effects.Closed)

@@ -15,7 +15,7 @@ public enum DropReason
     BadTotalLength,
     /// <summary>IPv4 header checksum does not verify.</summary>
     BadIpChecksum,
-    /// <summary>A fragment (MF set or non-zero offset); reassembly is not done here.</summary>
+    /// <summary>A fragment (MF set or non-zero offset) where no reassembly is done: <see cref="PacketParser"/> reports it; a stack reassembles instead.</summary>
     Fragment,
     /// <summary>Addressed to another host.</summary>
     NotForUs,
@@ -33,7 +33,7 @@ public enum DropReason
     UnsupportedIcmp,
     /// <summary>UDP length or checksum invalid.</summary>
     BadUdp,
-    /// <summary>TCP segment with no listener and no connection where no RST may be sent (e.g. a RST).</summary>
+    /// <summary>TCP segment with no listener and no connection where no RST may be sent (e.g. a RST), or a UDP datagram to an unbound port (answered with ICMP port unreachable when allowed).</summary>
     NoConnection,
     /// <summary>A segment the connection's state machine rejected (out of window, bad ACK, …).</summary>
     Unacceptable,
@@ -45,4 +45,22 @@ public enum DropReason
     ConnectionLimit,
     /// <summary>An ACK to a listener that recently sent SYN cookies whose cookie does not validate (answered with RST).</summary>
     BadSynCookie,
+    /// <summary>ICMP error whose quoted packet is not a valid IPv4 header plus 8 bytes.</summary>
+    BadIcmpQuote,
+    /// <summary>ICMP error about a connection the stack does not have.</summary>
+    IcmpNoConnection,
+    /// <summary>ICMP error whose quoted TCP sequence number is not in SND.UNA..SND.NXT (RFC 5927 §4.1: likely forged or stale).</summary>
+    IcmpStaleSequence,
+    /// <summary>A fragment that overlaps an earlier one with different bytes (RFC 5722 spirit): the whole datagram is dropped.</summary>
+    FragmentOverlap,
+    /// <summary>A fragment that would make the datagram longer than 65,535 bytes, or disagrees with the known end.</summary>
+    FragmentTooLong,
+    /// <summary>A TCP first fragment too short to hold the whole TCP header, or a TCP fragment at offset 1 (RFC 1858 tiny fragments).</summary>
+    TinyFragment,
+    /// <summary>Reassembly memory, datagram count or per-datagram fragment limit reached: counted once for each datagram evicted (oldest first) or fragment refused.</summary>
+    FragmentMemoryLimit,
+    /// <summary>A datagram whose fragments did not all arrive within the reassembly timeout (counted once per datagram).</summary>
+    FragmentTimeout,
+    /// <summary>A fragment whose payload length is not a multiple of 8 although more fragments follow.</summary>
+    BadFragment,
 }

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 
 namespace Reactive.Tcp.Wire;
 
-/// <summary>Reads and writes ICMP echo messages (RFC 792), the only ICMP the stack answers.</summary>
+/// <summary>Reads and writes ICMP echo messages and Destination Unreachable errors (RFC 792, RFC 1191).</summary>
 public static class IcmpCodec
 {
     /// <summary>Type, code, checksum, identifier and sequence number.</summary>
@@ -69,6 +69,84 @@ public static class IcmpCodec
     /// <exception cref="ArgumentException"><paramref name="destination"/> is too small.</exception>
     public static int WriteEchoRequest(Span<byte> destination, ushort identifier, ushort sequenceNumber, ReadOnlySpan<byte> data) =>
         WriteEcho(destination, IcmpType.EchoRequest, identifier, sequenceNumber, data);
+
+    /// <summary>Type, code, checksum and the 4-byte field (unused, or next-hop MTU) before the quoted packet.</summary>
+    public const int ErrorHeaderLength = 8;
+
+    /// <summary>Transport bytes an ICMP error quotes after the IP header (RFC 792: 64 bits).</summary>
+    public const int QuotedTransportLength = 8;
+
+    /// <summary>
+    /// Parses a Destination Unreachable message and the packet it quotes. Checks run in this order:
+    /// shorter than 8 bytes → <see cref="DropReason.Truncated"/>; checksum →
+    /// <see cref="DropReason.BadIcmpChecksum"/>; another type → <see cref="DropReason.UnsupportedIcmp"/>;
+    /// a quote that is not an IPv4 header with at least 8 transport bytes →
+    /// <see cref="DropReason.BadIcmpQuote"/>. The quoted header's checksum is not checked: routers
+    /// may quote a packet whose TTL they have already changed.
+    /// </summary>
+    /// <param name="icmp">The ICMP message (the IP payload).</param>
+    /// <param name="message">The message on success; default otherwise.</param>
+    /// <returns><see cref="DropReason.None"/> on success, else why the message was not accepted.</returns>
+    public static DropReason TryParseError(ReadOnlySpan<byte> icmp, out IcmpErrorMessage message)
+    {
+        message = default;
+        if (icmp.Length < ErrorHeaderLength) return DropReason.Truncated;
+        if (Checksum.Compute(icmp) != 0) return DropReason.BadIcmpChecksum;
+        if (icmp[0] != (byte)IcmpType.DestinationUnreachable) return DropReason.UnsupportedIcmp;
+
+        var quote = icmp[ErrorHeaderLength..];
+        if (quote.Length < Ipv4Codec.MinHeaderLength || quote[0] >> 4 != 4) return DropReason.BadIcmpQuote;
+        int headerLength = (quote[0] & 0x0F) * 4;
+        if (headerLength < Ipv4Codec.MinHeaderLength || quote.Length < headerLength + QuotedTransportLength) return DropReason.BadIcmpQuote;
+
+        message.Type = IcmpType.DestinationUnreachable;
+        message.Code = (UnreachableCode)icmp[1];
+        if (message.Code == UnreachableCode.FragmentationNeeded) message.NextHopMtu = BinaryPrimitives.ReadUInt16BigEndian(icmp[6..]);
+        message.QuotedProtocol = (IpProtocol)quote[9];
+        message.QuotedSource = IPv4Address.Read(quote[12..]);
+        message.QuotedDestination = IPv4Address.Read(quote[16..]);
+        // Only the first fragment (offset 0) quotes a transport header; later ones quote payload.
+        message.QuotesTransportHeader = (BinaryPrimitives.ReadUInt16BigEndian(quote[6..]) & 0x1FFF) == 0;
+        var transport = quote[headerLength..];
+        message.QuotedSourcePort = BinaryPrimitives.ReadUInt16BigEndian(transport);
+        message.QuotedDestinationPort = BinaryPrimitives.ReadUInt16BigEndian(transport[2..]);
+        message.QuotedSeq = new SeqNum(BinaryPrimitives.ReadUInt32BigEndian(transport[4..]));
+        return DropReason.None;
+    }
+
+    /// <summary>Bytes of an offending packet a Destination Unreachable quotes: its IP header and 8 more bytes, or all of it if shorter.</summary>
+    /// <param name="packet">The offending packet, starting at its IP header.</param>
+    public static int QuoteLength(ReadOnlySpan<byte> packet)
+    {
+        int headerLength = packet.Length > 0 ? (packet[0] & 0x0F) * 4 : 0;
+        return Math.Min(packet.Length, Math.Max(headerLength, Ipv4Codec.MinHeaderLength) + QuotedTransportLength);
+    }
+
+    /// <summary>Writes a Destination Unreachable message with its checksum.</summary>
+    /// <param name="destination">Where to write; at least 8 bytes plus <paramref name="quote"/>.</param>
+    /// <param name="code">Why the packet could not be delivered.</param>
+    /// <param name="nextHopMtu">The next-hop MTU for <see cref="UnreachableCode.FragmentationNeeded"/>; 0 otherwise.</param>
+    /// <param name="quote">What to quote of the offending packet (see <see cref="QuoteLength"/>).</param>
+    /// <returns>Bytes written.</returns>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is too small.</exception>
+    public static int WriteDestinationUnreachable(Span<byte> destination, UnreachableCode code, ushort nextHopMtu, ReadOnlySpan<byte> quote)
+    {
+        int length = ErrorHeaderLength + quote.Length;
+        if (destination.Length < length)
+            throw new ArgumentException($"Need {length} bytes for this ICMP error, got {destination.Length}.", nameof(destination));
+
+        var m = destination[..length];
+        m[0] = (byte)IcmpType.DestinationUnreachable;
+        m[1] = (byte)code;
+        m[2] = 0;
+        m[3] = 0;
+        m[4] = 0;
+        m[5] = 0;
+        BinaryPrimitives.WriteUInt16BigEndian(m[6..], code == UnreachableCode.FragmentationNeeded ? nextHopMtu : (ushort)0);
+        quote.CopyTo(m[ErrorHeaderLength..]);
+        BinaryPrimitives.WriteUInt16BigEndian(m[2..], Checksum.Compute(m));
+        return length;
+    }
 
     private static int WriteEcho(Span<byte> destination, IcmpType type, ushort identifier, ushort sequenceNumber, ReadOnlySpan<byte> data)
     {

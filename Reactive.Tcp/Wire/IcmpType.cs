@@ -5,6 +5,8 @@ public enum IcmpType : byte
 {
     /// <summary>Echo reply ("pong").</summary>
     EchoReply = 0,
+    /// <summary>Destination unreachable: an error quoting the packet that could not be delivered.</summary>
+    DestinationUnreachable = 3,
     /// <summary>Echo request ("ping").</summary>
     EchoRequest = 8,
 }

@@ -17,6 +17,8 @@ public readonly struct InboundPacket
     public readonly IcmpEchoMessage Icmp;
     /// <summary>The datagram when <see cref="Kind"/> is <see cref="PacketKind.Udp"/>.</summary>
     public readonly UdpDatagram Udp;
+    /// <summary>The error when <see cref="Kind"/> is <see cref="PacketKind.IcmpError"/>.</summary>
+    public readonly IcmpErrorMessage IcmpError;
     /// <summary>The whole IP packet, trimmed to its total length (e.g. to quote in an ICMP error or a trace).</summary>
     public readonly ReadOnlyMemory<byte> Packet;
 
@@ -47,6 +49,15 @@ public readonly struct InboundPacket
         Packet = packet;
     }
 
+    /// <summary>A packet carrying an ICMP Destination Unreachable error.</summary>
+    public InboundPacket(in Ipv4Header ip, in IcmpErrorMessage error, ReadOnlyMemory<byte> packet)
+    {
+        Kind = PacketKind.IcmpError;
+        Ip = ip;
+        IcmpError = error;
+        Packet = packet;
+    }
+
     /// <summary>The connection a TCP packet belongs to, seen from this stack (local = IP destination).</summary>
     public ConnectionKey TcpConnectionKey => new(Ip.Destination, Tcp.DestinationPort, Ip.Source, Tcp.SourcePort);
 
@@ -56,6 +67,7 @@ public readonly struct InboundPacket
         PacketKind.Tcp => $"IP {Ip.Source}.{Tcp.SourcePort} > {Ip.Destination}.{Tcp.DestinationPort}: Flags {Tcp}",
         PacketKind.IcmpEcho => $"IP {Ip.Source} > {Ip.Destination}: {Icmp}",
         PacketKind.Udp => $"IP {Ip.Source}.{Udp.SourcePort} > {Ip.Destination}.{Udp.DestinationPort}: UDP, length {Udp.Payload.Length}",
+        PacketKind.IcmpError => $"IP {Ip.Source} > {Ip.Destination}: {IcmpError}",
         _ => "(none)",
     };
 }

@@ -159,6 +159,30 @@ public static class PacketBuilder
         return total;
     }
 
+    /// <summary>
+    /// Builds an ICMP Destination Unreachable from <paramref name="source"/> about
+    /// <paramref name="offending"/>, quoting its IP header and first 8 transport bytes (RFC 792),
+    /// sent back to the offending packet's source.
+    /// </summary>
+    /// <param name="source">The reporting node's address (the stack, or a router).</param>
+    /// <param name="offending">The packet that could not be delivered, starting at its IP header.</param>
+    /// <param name="code">Why it could not be delivered.</param>
+    /// <param name="nextHopMtu">Next-hop MTU for <see cref="UnreachableCode.FragmentationNeeded"/>; 0 otherwise.</param>
+    /// <param name="ttl">Time to live.</param>
+    /// <returns>A new array holding exactly the packet.</returns>
+    /// <exception cref="ArgumentException"><paramref name="offending"/> is shorter than an IPv4 header.</exception>
+    public static byte[] BuildDestinationUnreachable(IPv4Address source, ReadOnlySpan<byte> offending, UnreachableCode code, ushort nextHopMtu = 0, byte ttl = DefaultTtl)
+    {
+        if (offending.Length < Ipv4Codec.MinHeaderLength)
+            throw new ArgumentException("The offending packet is shorter than an IPv4 header.", nameof(offending));
+        var quote = offending[..IcmpCodec.QuoteLength(offending)];
+        int total = Ipv4Codec.MinHeaderLength + IcmpCodec.ErrorHeaderLength + quote.Length;
+        var packet = new byte[total];
+        IcmpCodec.WriteDestinationUnreachable(packet.AsSpan(Ipv4Codec.MinHeaderLength), code, nextHopMtu, quote);
+        WriteIpHeader(packet, IpProtocol.Icmp, source, IPv4Address.Read(offending[12..]), total, ttl, 0, dontFragment: false);
+        return packet;
+    }
+
     // The transport is written first and the IP header last because the header's total length
     // (and so its checksum) depends on what the transport wrote.
     private static void WriteIpHeader(Span<byte> buffer, IpProtocol protocol, IPv4Address source, IPv4Address destination,

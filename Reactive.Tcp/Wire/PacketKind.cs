@@ -11,4 +11,6 @@ public enum PacketKind : byte
     IcmpEcho,
     /// <summary>A UDP datagram.</summary>
     Udp,
+    /// <summary>An ICMP Destination Unreachable error.</summary>
+    IcmpError,
 }

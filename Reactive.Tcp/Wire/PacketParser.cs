@@ -4,8 +4,9 @@ namespace Reactive.Tcp.Wire;
 public static class PacketParser
 {
     /// <summary>
-    /// Validates the IPv4 header, then the transport: TCP, ICMP echo or UDP. Fragments are
-    /// dropped (<see cref="DropReason.Fragment"/>; no reassembly), other protocols are
+    /// Validates the IPv4 header, then the transport: TCP, ICMP echo or Destination Unreachable, or
+    /// UDP. Fragments are reported as <see cref="DropReason.Fragment"/> (a stack reassembles them
+    /// first, with its own limits, and parses the whole datagram), other protocols are
     /// <see cref="DropReason.UnsupportedProtocol"/>. Never throws, whatever the bytes.
     /// </summary>
     /// <param name="frame">A raw IPv4 packet, possibly followed by link-layer padding.</param>
@@ -25,6 +26,10 @@ public static class PacketParser
             case IpProtocol.Tcp:
                 reason = TcpCodec.TryParse(transport, ip.Source, ip.Destination, out var tcp);
                 if (reason == DropReason.None) packet = new InboundPacket(ip, tcp, whole);
+                return reason;
+            case IpProtocol.Icmp when transport.Length > 0 && transport.Span[0] == (byte)IcmpType.DestinationUnreachable:
+                reason = IcmpCodec.TryParseError(transport.Span, out var error);
+                if (reason == DropReason.None) packet = new InboundPacket(ip, error, whole);
                 return reason;
             case IpProtocol.Icmp:
                 reason = IcmpCodec.TryParseEcho(transport, out var icmp);

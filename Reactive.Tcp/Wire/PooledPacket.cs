@@ -62,6 +62,17 @@ public sealed class PooledPacket
         }
     }
 
+    /// <summary>Bytes the underlying buffer holds: <see cref="SetLength"/> may grow the packet up to this without renting again.</summary>
+    internal int Capacity => _buffer.Length;
+
+    /// <summary>Changes the packet's length within <see cref="Capacity"/> (a reassembly buffer trimmed to the datagram it ended up holding).</summary>
+    internal void SetLength(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, _buffer.Length);
+        _length = length;
+    }
+
     /// <summary>References currently held (for tests and diagnostics).</summary>
     public int References => Volatile.Read(ref _references);
 
