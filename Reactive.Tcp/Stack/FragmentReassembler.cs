@@ -60,6 +60,8 @@ internal sealed class FragmentReassembler : IDisposable
     /// <param name="ip">Its parsed header (<see cref="Ipv4Header.IsFragment"/> set).</param>
     public PooledPacket? Accept(ReadOnlySpan<byte> fragment, in Ipv4Header ip)
     {
+        // A frame still in the pipeline when the stack is disposed must not start a datagram nobody frees.
+        if (_disposed) return null;
         var data = fragment[ip.HeaderLength..ip.TotalLength];
         int start = ip.FragmentOffset * 8;
         int end = start + data.Length;
