@@ -328,12 +328,21 @@ internal static partial class MarbleParser
                 "keepalive" => c with { KeepAliveIdle = value == "off" ? null : TimeSpan.FromTicks(ParseDuration(value, line)) },
                 "kainterval" => c with { KeepAliveInterval = TimeSpan.FromTicks(ParseDuration(value, line)) },
                 "kaprobes" => c with { KeepAliveProbes = ParseInt(value, line) },
-                _ => throw Error(line, $"unknown config key '{key}' (preset isn mss mtu peermss rcvbuf sndbuf wscale rto minrto maxrto fixedrto retries synretries msl dupack cwnd delack nodelay sack ts keepalive kainterval kaprobes)"),
+                "ecn" => c with { Ecn = ParseEcnMode(value, line) },
+                _ => throw Error(line, $"unknown config key '{key}' (preset isn mss mtu peermss rcvbuf sndbuf wscale rto minrto maxrto fixedrto retries synretries msl dupack cwnd delack nodelay sack ts keepalive kainterval kaprobes ecn)"),
             };
         }
         uint isn = s.Isn;
         s.Config = c with { IsnGenerator = (_, _) => isn };
     }
+
+    private static EcnMode ParseEcnMode(string value, int line) => value switch
+    {
+        "off" => EcnMode.Off,
+        "accept" => EcnMode.Accept,
+        "on" => EcnMode.On,
+        _ => throw Error(line, "ecn=off|accept|on"),
+    };
 
     private static TcpConfig SetIsn(MarbleScenario s, string value, int line, TcpConfig c)
     {
