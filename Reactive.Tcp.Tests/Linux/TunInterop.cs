@@ -25,14 +25,16 @@ internal sealed class TunInterop : IDisposable
     /// <param name="tcp">TCP settings of the stack.</param>
     /// <param name="mtu">MTU of the device and the stack.</param>
     /// <param name="pcap">When given, the stack's link is recorded to it (both directions, as the stack sees them).</param>
-    public TunInterop(TcpConfig? tcp = null, int mtu = 1500, PcapWriter? pcap = null)
+    /// <param name="path">When given, wraps the TUN link before the stack (and the pcap) see it: what the path between them does.</param>
+    public TunInterop(TcpConfig? tcp = null, int mtu = 1500, PcapWriter? pcap = null, Func<ILink, ILink>? path = null)
     {
         try
         {
             Namespace = NetworkNamespace.Create();
             Link = Namespace.OpenTun(new TunLinkOptions { Name = DeviceName, Mtu = mtu, KernelAddress = KernelAddress, StackAddress = StackAddress });
             Scheduler = new RealTimeScheduler();
-            ILink link = pcap is null ? Link : Link.WithPcap(pcap, Scheduler);
+            ILink link = path is null ? Link : path(Link);
+            if (pcap is not null) link = link.WithPcap(pcap, Scheduler);
             Stack = new TcpStack(link, new TcpStackOptions { Address = StackAddress, Tcp = (tcp ?? TcpConfig.Default) with { Mtu = mtu } }, Scheduler);
             // RXTCP_PCAP_DIR=/some/dir keeps a capture of each rig for diagnosis.
             if (Environment.GetEnvironmentVariable("RXTCP_PCAP_DIR") is { Length: > 0 } dir && File.Exists("/usr/bin/tcpdump"))
