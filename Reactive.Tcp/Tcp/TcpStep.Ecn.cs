@@ -54,10 +54,14 @@ public static partial class TcpStep
         }
     }
 
+    /// <summary>Segments after a CE-marked one that are acknowledged at once too (as Linux does).</summary>
+    private const int CeQuickAcks = 2;
+
     /// <summary>
     /// The receiver's side (RFC 3168 §6.1.3): CWR ends the echo, then a CE mark (re)starts it.
     /// Returns true when the segment must be acknowledged at once: marked data, so the sender
-    /// hears of the congestion a round trip sooner than a delayed ACK would tell it.
+    /// hears of the congestion without a delayed ACK's wait; the next few segments are too, since
+    /// the sender is about to shrink its window and its CWR should be answered promptly.
     /// </summary>
     private static bool TakeCongestionMarks(Tcb tcb, in TcpSegment seg)
     {
@@ -65,7 +69,9 @@ public static partial class TcpStep
         if (seg.Has(TcpFlags.Cwr)) tcb.EcnEchoing = false;
         if (seg.Ecn != IpEcn.Ce) return false;
         tcb.EcnEchoing = true;
-        return seg.Payload.Length > 0;
+        if (seg.Payload.Length == 0) return false;
+        tcb.QuickAcks = Math.Max(tcb.QuickAcks, 1 + CeQuickAcks); // one is used by this segment itself
+        return true;
     }
 
     /// <summary>
