@@ -25,6 +25,18 @@ internal static class DemoCommand
             DefaultValueFactory = _ => 0,
             CustomParser = Number("--loss", 0, 90),
         };
+        var congestion = new Option<double>("--congestion")
+        {
+            Description = "Share of packets, in percent (0 to 90), that meet congestion at an ECN-aware queue on each direction "
+                + "of the wire: ECN-capable packets are marked CE, the others dropped.",
+            HelpName = "pct",
+            DefaultValueFactory = _ => 0,
+            CustomParser = Number("--congestion", 0, 90),
+        };
+        var ecn = new Option<bool>("--ecn")
+        {
+            Description = "Both stacks ask for Explicit Congestion Notification (RFC 3168) when connecting.",
+        };
         var seed = new Option<int>("--seed")
         {
             Description = "Seed for the payload bytes, the wire's loss decisions and port choice.",
@@ -70,7 +82,7 @@ internal static class DemoCommand
             + "Prints throughput, segment counters and the SHA-256 of what each side sent and the other received. "
             + "Exit code 0 if both directions arrived byte-exact and both sides ended CLOSED, 1 if not, 2 for bad options.")
         {
-            bytes, loss, seed, mtu, delay, clock, timeout, quiet,
+            bytes, loss, congestion, ecn, seed, mtu, delay, clock, timeout, quiet,
         };
 
         command.SetAction(parse =>
@@ -79,6 +91,8 @@ internal static class DemoCommand
             {
                 Bytes = parse.GetValue(bytes) ?? DefaultBytes,
                 LossPercent = parse.GetValue(loss),
+                CongestionPercent = parse.GetValue(congestion),
+                Ecn = parse.GetValue(ecn),
                 Seed = parse.GetValue(seed),
                 Mtu = parse.GetValue(mtu),
                 Delay = TimeSpan.FromMilliseconds(parse.GetValue(delay)),

@@ -12,7 +12,7 @@ internal static class DemoReport
         var culture = CultureInfo.InvariantCulture;
         string F(FormattableString text) => text.ToString(culture);
 
-        o.WriteLine(F($"rxtcp demo: {ByteSize.Format(s.Bytes)} each way over an in-memory wire (MTU {s.Mtu}, loss {s.LossPercent:0.##} % each way, delay {s.Delay.TotalMilliseconds:0.##} ms), seed {s.Seed}, {(s.Clock == DemoClock.Virtual ? "virtual" : "real")} clock"));
+        o.WriteLine(F($"rxtcp demo: {ByteSize.Format(s.Bytes)} each way over an in-memory wire (MTU {s.Mtu}, loss {s.LossPercent:0.##} % each way, delay {s.Delay.TotalMilliseconds:0.##} ms{(s.CongestionPercent > 0 ? F($", congestion {s.CongestionPercent:0.##} % each way") : "")}{(s.Ecn ? ", ECN on" : "")}), seed {s.Seed}, {(s.Clock == DemoClock.Virtual ? "virtual" : "real")} clock"));
         o.WriteLine(F($"  client {r.Client.LocalEndPoint ?? DemoRunner.ClientAddress.ToString()}  ->  server {r.Server.LocalEndPoint ?? $"{DemoRunner.ServerAddress}:{DemoRunner.ServerPort}"}"));
         o.WriteLine();
 
@@ -37,6 +37,8 @@ internal static class DemoReport
         Row(o, "segments sent", r.Server.SegmentsSent, r.Client.SegmentsSent);
         Row(o, "retransmissions", r.Server.Retransmissions, r.Client.Retransmissions);
         Row(o, "lost on the wire", r.Server.LostOnWire, r.Client.LostOnWire, "(of the segments each side sent)");
+        if (s.CongestionPercent > 0 || s.Ecn)
+            Row(o, "marked CE", r.Server.CeMarkedOnWire, r.Client.CeMarkedOnWire, "(congested but ECN-capable: marked, not dropped)");
         Row(o, "dropped by stack", r.Server.DroppedByStack, r.Client.DroppedByStack,
             JoinNonEmpty(Label("server", r.Server.DropReasons), Label("client", r.Client.DropReasons)));
         o.WriteLine($"  {"final state",-16} {DemoResult.Describe(r.Server.FinalState),-14} {DemoResult.Describe(r.Client.FinalState)}");

@@ -128,8 +128,11 @@ public sealed class DemoResult
         /// <summary>Segments the stack sent again.</summary>
         public long Retransmissions { get; init; }
 
-        /// <summary>Packets this side sent that the wire dropped (random loss).</summary>
+        /// <summary>Packets this side sent that the wire dropped (random loss, congestion of packets that were not ECN-capable, oversize).</summary>
         public long LostOnWire { get; init; }
+
+        /// <summary>Packets this side sent that the wire's congested queue marked CE instead of dropping.</summary>
+        public long CeMarkedOnWire { get; init; }
 
         /// <summary>Inbound packets the stack dropped (bad checksum, unacceptable segment…).</summary>
         public long DroppedByStack { get; init; }
@@ -158,7 +161,8 @@ public sealed class DemoResult
             ConnectionsLeft = stack.ConnectionCount,
             SegmentsSent = stack.Counters.SegmentsOut,
             Retransmissions = stack.Counters.Retransmissions,
-            LostOnWire = outbound.Lost + outbound.Oversize,
+            LostOnWire = outbound.Lost + outbound.Oversize + outbound.CongestionDropped,
+            CeMarkedOnWire = outbound.Marked,
             DroppedByStack = stack.Drops.Total,
             DropReasons = stack.Drops.ToString(),
             PipelineFaults = stack.Counters.PipelineFaults,

@@ -141,6 +141,7 @@ public sealed class DemoRunner
             var impairments = new Impairments
             {
                 Loss = settings.LossPercent / 100.0,
+                CongestionMark = settings.CongestionPercent / 100.0,
                 Delay = settings.Delay,
                 Seed = settings.Seed,
             };
@@ -150,6 +151,7 @@ public sealed class DemoRunner
             {
                 Mtu = settings.Mtu,
                 Msl = settings.Msl,
+                Ecn = settings.Ecn ? EcnMode.On : TcpConfig.Default.Ecn,
                 // On the virtual clock, seeded ISNs make the run repeatable bit for bit.
                 IsnGenerator = settings.Clock == DemoClock.Virtual ? SeededIsn(settings.Seed) : null,
             };

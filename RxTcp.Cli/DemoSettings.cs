@@ -19,6 +19,15 @@ public sealed record DemoSettings
     /// <summary>Packet loss on each direction of the wire, in percent.</summary>
     public double LossPercent { get; init; }
 
+    /// <summary>
+    /// Share of packets, in percent, that meet congestion at an ECN-aware queue on each direction of
+    /// the wire: an ECN-capable packet is marked CE, any other is dropped.
+    /// </summary>
+    public double CongestionPercent { get; init; }
+
+    /// <summary>Both stacks ask for ECN (RFC 3168) on connect (otherwise they only accept it, which here means never).</summary>
+    public bool Ecn { get; init; }
+
     /// <summary>Seed of the payload bytes, the wire's impairments and the stacks' port choice.</summary>
     public int Seed { get; init; } = 1;
 
@@ -52,7 +61,7 @@ public sealed record DemoSettings
             // Budget 1 MiB/s per direction at 0 % loss (the stack does far better), slowed down
             // in proportion to the loss rate, plus a minute for setup, RTO backoff and TIME-WAIT.
             double mib = Bytes / (1024.0 * 1024.0);
-            double seconds = 60 + mib * (1 + LossPercent) + mib * Delay.TotalMilliseconds / 10;
+            double seconds = 60 + mib * (1 + LossPercent + CongestionPercent) + mib * Delay.TotalMilliseconds / 10;
             return TimeSpan.FromSeconds(Math.Min(seconds, TimeSpan.FromDays(1).TotalSeconds));
         }
     }

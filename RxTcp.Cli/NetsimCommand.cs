@@ -18,10 +18,11 @@ internal static class NetsimCommand
         var losses = new Option<string>("--loss") { Description = "Loss rates in percent, comma-separated.", DefaultValueFactory = _ => "0,1,10" };
         var bytes = new Option<long>("--bytes") { Description = "Bytes per transfer.", DefaultValueFactory = _ => 4L * 1024 * 1024 };
         var seeds = new Option<int>("--seeds") { Description = "Seeds (transfers) averaged per cell.", DefaultValueFactory = _ => 5 };
+        var ecn = new Option<bool>("--ecn") { Description = "Make each --loss rate congestion at an ECN-aware queue (ECN-capable packets marked CE, others dropped) and turn ECN on in both stacks." };
         var update = new Option<string?>("--update") { Description = "Write the table into this Markdown file between netsim markers (appended if absent).", HelpName = "file" };
         var command = new Command("netsim", "Two stacks over the virtual wire at a fixed RTT and random loss, in virtual time: goodput as a percentage of buffer/RTT.")
         {
-            rtt, buffers, losses, bytes, seeds, update,
+            rtt, buffers, losses, bytes, seeds, ecn, update,
         };
         command.SetAction(parse =>
         {
@@ -41,8 +42,9 @@ internal static class NetsimCommand
             long byteCount = parse.GetValue(bytes);
             int seedCount = parse.GetValue(seeds);
             var started = DateTime.UtcNow;
-            var cells = NetsimRunner.Run(bufferList, lossList, rttValue, byteCount, seedCount);
-            var table = Render(cells, rttValue, byteCount, seedCount, DateTime.UtcNow - started);
+            bool withEcn = parse.GetValue(ecn);
+            var cells = NetsimRunner.Run(bufferList, lossList, rttValue, byteCount, seedCount, withEcn);
+            var table = Render(cells, rttValue, byteCount, seedCount, DateTime.UtcNow - started, withEcn);
             Console.Write(table);
             if (parse.GetValue(update) is { } file) Write(file, table);
             return cells.Any(c => c.Failures > 0) ? 1 : 0;
@@ -50,19 +52,20 @@ internal static class NetsimCommand
         return command;
     }
 
-    private static string Render(IReadOnlyList<NetsimCell> cells, TimeSpan rtt, long bytes, int seeds, TimeSpan took)
+    private static string Render(IReadOnlyList<NetsimCell> cells, TimeSpan rtt, long bytes, int seeds, TimeSpan took, bool ecn)
     {
         // smoltcp's published figures for the same setup (100 ms RTT, 32 KiB buffer).
         var smoltcp = new Dictionary<double, string> { [0] = "98.6 %", [1] = "68 %", [10] = "11.7 %" };
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"Two RxTcp stacks over the virtual wire, RTT {rtt.TotalMilliseconds:0} ms, {bytes / 1024 / 1024.0:0.#} MiB per transfer, mean of {seeds} seeds per row, virtual time (CUBIC, SACK, timestamps, delayed ACK: the defaults).");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"Command: `dotnet run --project RxTcp.Cli -c Release -- netsim` ({took.TotalSeconds:0} s of CPU on {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd}).");
+        if (ecn) sb.AppendLine("With --ecn, \"loss\" is congestion at an ECN-aware queue (ECN-capable packets marked CE, others dropped) and both stacks use ECN.");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Command: `dotnet run --project RxTcp.Cli -c Release -- netsim{(ecn ? " --ecn" : "")}` ({took.TotalSeconds:0} s of CPU on {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd}).");
         sb.AppendLine();
         sb.AppendLine("| receive buffer | loss | goodput | % of buffer/RTT | smoltcp (published, 32 KiB) | failed runs |");
         sb.AppendLine("|---:|---:|---:|---:|---:|---:|");
         foreach (var c in cells)
         {
-            string reference = c.ReceiveBuffer == 32768 && smoltcp.TryGetValue(c.LossPercent, out var s) ? s : "";
+            string reference = !ecn && c.ReceiveBuffer == 32768 && smoltcp.TryGetValue(c.LossPercent, out var s) ? s : "";
             sb.AppendLine(CultureInfo.InvariantCulture,
                 $"| {c.ReceiveBuffer / 1024} KiB | {c.LossPercent:0.#} % | {c.BytesPerSecond / 1024:0} KiB/s | {c.PercentOfBufferPerRtt:0.0} % | {reference} | {c.Failures}/{c.Runs} |");
         }

@@ -26,8 +26,12 @@ internal static class NetsimRunner
 {
     private static readonly DateTimeOffset Epoch = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    /// <summary>Runs every buffer × loss combination for <paramref name="seeds"/> seeds each.</summary>
-    public static IReadOnlyList<NetsimCell> Run(IEnumerable<int> buffers, IEnumerable<double> losses, TimeSpan rtt, long bytes, int seeds)
+    /// <summary>
+    /// Runs every buffer × loss combination for <paramref name="seeds"/> seeds each. With
+    /// <paramref name="ecn"/>, each loss rate is congestion at an ECN-aware queue instead (ECN-capable
+    /// packets marked CE, others dropped) and both stacks ask for ECN.
+    /// </summary>
+    public static IReadOnlyList<NetsimCell> Run(IEnumerable<int> buffers, IEnumerable<double> losses, TimeSpan rtt, long bytes, int seeds, bool ecn = false)
     {
         var cells = new List<NetsimCell>();
         foreach (int buffer in buffers)
@@ -38,7 +42,7 @@ internal static class NetsimRunner
                 int failures = 0;
                 for (int seed = 1; seed <= seeds; seed++)
                 {
-                    var rate = Transfer(buffer, loss / 100, rtt, bytes, seed);
+                    var rate = Transfer(buffer, loss / 100, rtt, bytes, seed, ecn);
                     if (rate is null) failures++;
                     else sum += rate.Value;
                 }
@@ -52,14 +56,14 @@ internal static class NetsimRunner
     }
 
     /// <summary>One transfer; returns bytes per simulated second from SYN to the last byte delivered, or null if it failed.</summary>
-    private static double? Transfer(int buffer, double loss, TimeSpan rtt, long bytes, int seed)
+    private static double? Transfer(int buffer, double loss, TimeSpan rtt, long bytes, int seed, bool ecn)
     {
         var scheduler = new HistoricalScheduler(Epoch);
         var oneWay = TimeSpan.FromTicks(rtt.Ticks / 2);
         using var wire = new VirtualWire(scheduler, new VirtualWireOptions
         {
-            AToB = new Impairments { Loss = loss, Delay = oneWay, Seed = seed * 2 },
-            BToA = new Impairments { Loss = loss, Delay = oneWay, Seed = seed * 2 + 1 },
+            AToB = Congestion(loss, ecn) with { Delay = oneWay, Seed = seed * 2 },
+            BToA = Congestion(loss, ecn) with { Delay = oneWay, Seed = seed * 2 + 1 },
         });
         var config = TcpConfig.Default with
         {
@@ -67,6 +71,7 @@ internal static class NetsimRunner
             SendBufferSize = Math.Max(TcpConfig.Default.SendBufferSize, buffer), // the window, not the sender's buffer, is what is measured
             IsnGenerator = (key, _) => (uint)HashCode.Combine(key, seed),
             MaxRetransmissions = 30,
+            Ecn = ecn ? EcnMode.On : TcpConfig.Default.Ecn,
         };
         var server = IPv4Address.Parse("192.0.2.1");
         using var a = new TcpStack(wire.EndA, new TcpStackOptions { Address = server, Tcp = config, Seed = seed }, scheduler);
@@ -101,4 +106,7 @@ internal static class NetsimRunner
         if (doneAt < 0 || mismatch || failed) return null;
         return bytes / TimeSpan.FromTicks(doneAt - start).TotalSeconds;
     }
+
+    private static Impairments Congestion(double rate, bool ecn) =>
+        ecn ? new Impairments { CongestionMark = rate } : new Impairments { Loss = rate };
 }

@@ -70,7 +70,8 @@ internal sealed class KernelProfile
         p.Sysctls.Add(("net.ipv4.tcp_retries2", c.MaxRetransmissions.ToString(CultureInfo.InvariantCulture)));
         p.Sysctls.Add(("net.ipv4.tcp_synack_retries", c.MaxSynRetransmissions.ToString(CultureInfo.InvariantCulture)));
         p.Sysctls.Add(("net.ipv4.tcp_reordering", c.DupAckThreshold.ToString(CultureInfo.InvariantCulture)));
-        p.Sysctls.Add(("net.ipv4.tcp_ecn", "0"));
+        // Linux's tcp_ecn: 0 never, 1 ask on active opens too, 2 accept only (its default, and ours).
+        p.Sysctls.Add(("net.ipv4.tcp_ecn", c.Ecn switch { EcnMode.On => "1", EcnMode.Accept => "2", _ => "0" }));
         p.SynCount = Math.Clamp(c.MaxSynRetransmissions, 1, 127);
 
         p.RouteAttributes.Add("rto_min");

@@ -26,14 +26,16 @@ internal sealed class TunInterop : IDisposable
     /// <param name="mtu">MTU of the device and the stack.</param>
     /// <param name="pcap">When given, the stack's link is recorded to it (both directions, as the stack sees them).</param>
     /// <param name="offload">Open the device with the virtio header and checksum/TSO4 offload (<see cref="TunLinkOptions.Offload"/>).</param>
-    public TunInterop(TcpConfig? tcp = null, int mtu = 1500, PcapWriter? pcap = null, bool offload = false)
+    /// <param name="path">When given, wraps the TUN link before the stack (and the pcap) see it: what the path between them does.</param>
+    public TunInterop(TcpConfig? tcp = null, int mtu = 1500, PcapWriter? pcap = null, bool offload = false, Func<ILink, ILink>? path = null)
     {
         try
         {
             Namespace = NetworkNamespace.Create();
             Link = Namespace.OpenTun(new TunLinkOptions { Name = DeviceName, Mtu = mtu, KernelAddress = KernelAddress, StackAddress = StackAddress, Offload = offload });
             Scheduler = new RealTimeScheduler();
-            ILink link = pcap is null ? Link : Link.WithPcap(pcap, Scheduler);
+            ILink link = path is null ? Link : path(Link);
+            if (pcap is not null) link = link.WithPcap(pcap, Scheduler);
             Stack = new TcpStack(link, new TcpStackOptions { Address = StackAddress, Tcp = (tcp ?? TcpConfig.Default) with { Mtu = mtu } }, Scheduler);
             // RXTCP_PCAP_DIR=/some/dir keeps a capture of each rig for diagnosis.
             if (Environment.GetEnvironmentVariable("RXTCP_PCAP_DIR") is { Length: > 0 } dir && File.Exists("/usr/bin/tcpdump"))

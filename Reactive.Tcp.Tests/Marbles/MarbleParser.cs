@@ -365,7 +365,8 @@ internal static partial class MarbleParser
                 "syncookies" => SetLimits(s, s.Limits with { SynCookies = ParseSwitch(value, line) }, c),
                 "challengeacks" => SetLimits(s, s.Limits with { ChallengeAcksPerSecond = ParseInt(value, line) }, c),
                 "maxconn" => SetLimits(s, s.Limits with { MaxConnections = ParseInt(value, line) }, c),
-                _ => throw Error(line, $"unknown config key '{key}' (preset isn mss mtu peermss rcvbuf sndbuf wscale rto minrto maxrto fixedrto retries synretries msl dupack cwnd delack nodelay sack ts keepalive kainterval kaprobes backlog syncookies challengeacks maxconn)"),
+                "ecn" => c with { Ecn = ParseEcnMode(value, line) },
+                _ => throw Error(line, $"unknown config key '{key}' (preset isn mss mtu peermss rcvbuf sndbuf wscale rto minrto maxrto fixedrto retries synretries msl dupack cwnd delack nodelay sack ts keepalive kainterval kaprobes backlog syncookies challengeacks maxconn ecn)"),
             };
         }
         uint isn = s.Isn;
@@ -377,6 +378,14 @@ internal static partial class MarbleParser
         s.Limits = limits;
         return c;
     }
+
+    private static EcnMode ParseEcnMode(string value, int line) => value switch
+    {
+        "off" => EcnMode.Off,
+        "accept" => EcnMode.Accept,
+        "on" => EcnMode.On,
+        _ => throw Error(line, "ecn=off|accept|on"),
+    };
 
     private static TcpConfig SetIsn(MarbleScenario s, string value, int line, TcpConfig c)
     {

@@ -110,6 +110,8 @@ internal sealed class SegmentPattern
     public int? Length { get; init; } = 0;
     /// <summary>Exact payload bytes when a string was written.</summary>
     public byte[]? Payload { get; init; }
+    /// <summary>The IP header's ECN codepoint: sent as written (Not-ECT when unwritten), matched when written.</summary>
+    public IpEcn? Ecn { get; init; }
     public int Line { get; init; }
     /// <summary>
     /// Set for <c>def X = icmp code N [mtu M] quoting &lt;segment&gt;</c>: the <c>in:</c> lane then
@@ -137,6 +139,7 @@ internal sealed class SegmentPattern
             Window = Window ?? 65535,
             Options = Options ?? default,
             Payload = payload,
+            Ecn = Ecn ?? IpEcn.NotEct,
         };
     }
 
@@ -150,6 +153,7 @@ internal sealed class SegmentPattern
         if (Options is { } options && !SegmentNotation.SameOptions(options, s.Options)) return false;
         if (Length is { } length && s.Payload.Length != length) return false;
         if (Payload is { } payload && !s.Payload.Span.SequenceEqual(payload)) return false;
+        if (Ecn is { } ecn && s.Ecn != ecn) return false;
         return true;
     }
 }

@@ -57,6 +57,7 @@ internal static class SegmentNotation
         int? length = 0;
         bool lengthWritten = false;
         byte[]? payload = null;
+        IpEcn? ecn = null;
         while (true)
         {
             r.SkipSpace();
@@ -79,7 +80,11 @@ internal static class SegmentNotation
                     else length = checked((int)r.UInt());
                     lengthWritten = true;
                     break;
-                default: throw r.Error($"unknown field '{word}' (expected seq, ack, win, <options>, len, \"data\")");
+                case "notect": ecn = IpEcn.NotEct; break;
+                case "ect0": ecn = IpEcn.Ect0; break;
+                case "ect1": ecn = IpEcn.Ect1; break;
+                case "ce": ecn = IpEcn.Ce; break;
+                default: throw r.Error($"unknown field '{word}' (expected seq, ack, win, <options>, len, \"data\", notect/ect0/ect1/ce)");
             }
         }
         if (payload is not null)
@@ -99,6 +104,7 @@ internal static class SegmentNotation
             Options = options,
             Length = length,
             Payload = payload,
+            Ecn = ecn,
             Line = line,
         };
     }
@@ -227,8 +233,18 @@ internal static class SegmentNotation
             sb.Append(" len ").Append(s.Payload.Length);
             if (s.Payload.Length <= 32 && IsPrintable(s.Payload.Span)) sb.Append(" \"").Append(Escape(s.Payload.Span)).Append('"');
         }
+        if (s.Ecn != IpEcn.NotEct) sb.Append(' ').Append(EcnWord(s.Ecn));
         return sb.ToString();
     }
+
+    /// <summary>The notation's word for an IP ECN codepoint.</summary>
+    public static string EcnWord(IpEcn ecn) => ecn switch
+    {
+        IpEcn.Ect0 => "ect0",
+        IpEcn.Ect1 => "ect1",
+        IpEcn.Ce => "ce",
+        _ => "notect",
+    };
 
     /// <summary>Bytes as a quoted string for messages (long ones shortened).</summary>
     public static string Describe(ReadOnlySpan<byte> bytes)

@@ -110,6 +110,9 @@ internal sealed class WireTap : ILink
     /// <summary>Packets that arrived at this end, corrupted or not.</summary>
     public long Arrived { get; private set; }
 
+    /// <summary>Intact packets the wire marked CE on the way (not corrupted).</summary>
+    public long MarkedArrivals { get; private set; }
+
     /// <summary>Corrupted packets that arrived at this end.</summary>
     public long CorruptedArrivals { get; private set; }
 
@@ -153,8 +156,16 @@ internal sealed class WireTap : ILink
             return true;
         }
 
+        var reason = PacketParser.Parse(packet, out var parsed);
+        if (reason == DropReason.None && parsed.Kind == PacketKind.Tcp && (parsed.Ip.Tos & 0b11) == (int)IpEcn.Ce && ChecksumsVerify(packet.Span))
+        {
+            // A copy the wire marked CE (Impairments.CongestionMark), intact otherwise: deliver it.
+            MarkedArrivals++;
+            _trace.Add(_scheduler.Now.UtcTicks, where, packet, "CE-marked");
+            return true;
+        }
+
         CorruptedArrivals++;
-        var reason = PacketParser.Parse(packet, out _);
         if (reason == DropReason.None)
         {
             if (!ChecksumsVerify(packet.Span))

@@ -2,7 +2,7 @@ namespace Reactive.Tcp.Links;
 
 /// <summary>
 /// Applies a whole <see cref="Impairments"/> set to one stream of packets. Every random decision
-/// for a packet is taken when the packet arrives, in a fixed order (loss, duplicate, then per copy
+/// for a packet is taken when the packet arrives, in a fixed order (loss, congestion mark, duplicate, then per copy
 /// corrupt, delay/jitter, reorder); the outcome therefore depends only on the seed and the
 /// sequence of packets, never on when the scheduler happens to run delayed work.
 /// </summary>
@@ -22,7 +22,7 @@ internal sealed class Impairer
 
         // With nothing left to chance, no decision touches the random source, so the lock that
         // guards it (taken for every packet otherwise) can be skipped.
-        _deterministic = impairments is { Loss: 0, Duplicate: 0, Corrupt: 0, Reorder: 0 } && impairments.Jitter == TimeSpan.Zero;
+        _deterministic = impairments is { Loss: 0, Duplicate: 0, Corrupt: 0, Reorder: 0, CongestionMark: 0 } && impairments.Jitter == TimeSpan.Zero;
     }
 
     /// <summary>Decides the fate of <paramref name="packet"/> and hands each surviving copy to <paramref name="queue"/>.</summary>
@@ -55,6 +55,23 @@ internal sealed class Impairer
                 _counters?.AddLost();
                 packet.Release();
                 return;
+            }
+
+            if (ImpairmentDecisions.Chance(_rng, imp.CongestionMark))
+            {
+                var marked = ImpairmentDecisions.MarkCe(packet.Memory);
+                if (marked is not { } ce)
+                {
+                    _counters?.AddCongestionDropped();
+                    packet.Release();
+                    return;
+                }
+                if (!ce.Equals(packet.Memory))
+                {
+                    _counters?.AddMarked();
+                    packet.Release(); // the marked copy is an array of its own
+                    packet = WirePacket.Unowned(ce);
+                }
             }
 
             copies = 1;

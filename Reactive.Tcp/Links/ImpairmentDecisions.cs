@@ -29,6 +29,30 @@ internal static class ImpairmentDecisions
     }
 
     /// <summary>
+    /// What an ECN-aware queue does to a packet it would otherwise drop (RFC 3168 §5): an ECT(0) or
+    /// ECT(1) IPv4 packet comes back as a copy marked CE (header checksum updated), a CE packet
+    /// comes back as it is, and anything else (Not-ECT, or not IPv4 at all) gives null: drop it.
+    /// The sender's buffer is never touched.
+    /// </summary>
+    public static ReadOnlyMemory<byte>? MarkCe(ReadOnlyMemory<byte> packet)
+    {
+        var span = packet.Span;
+        if (span.Length < Wire.Ipv4Codec.MinHeaderLength || span[0] >> 4 != 4) return null;
+        int headerLength = (span[0] & 0x0F) * 4;
+        if (headerLength < Wire.Ipv4Codec.MinHeaderLength || headerLength > span.Length) return null;
+        switch ((Wire.IpEcn)(span[1] & 0b11))
+        {
+            case Wire.IpEcn.NotEct: return null;
+            case Wire.IpEcn.Ce: return packet;
+        }
+        var copy = packet.ToArray();
+        copy[1] |= 0b11;
+        copy[10] = copy[11] = 0;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(copy.AsSpan(10), Wire.Checksum.Compute(copy.AsSpan(0, headerLength)));
+        return copy;
+    }
+
+    /// <summary>
     /// Returns a copy of <paramref name="packet"/> with 1–3 distinct bits flipped. The sender's
     /// buffer is never touched: the wire may deliver the same buffer elsewhere (a duplicate), and
     /// the sender may still be looking at it. An empty packet has no bits to flip and comes back as is.

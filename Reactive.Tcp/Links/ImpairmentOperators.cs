@@ -74,6 +74,34 @@ public static class ImpairmentOperators
     }
 
     /// <summary>
+    /// With probability <paramref name="p"/>, treats a packet as an ECN-aware queue under congestion
+    /// would: an ECN-capable IPv4 packet is replaced by a copy marked CE, a CE one passes, any other
+    /// is dropped (see <see cref="Impairments.CongestionMark"/>).
+    /// </summary>
+    /// <param name="source">Packets to impair.</param>
+    /// <param name="p">Probability of congestion for each packet, in [0, 1].</param>
+    /// <param name="rng">Source of the random decisions.</param>
+    public static IObservable<ReadOnlyMemory<byte>> MarkCongestion(this IObservable<ReadOnlyMemory<byte>> source, double p, Random rng)
+    {
+        Check(source, rng);
+        CheckProbability(p);
+        return Observable.Create<ReadOnlyMemory<byte>>(o => source.Subscribe(
+            packet =>
+            {
+                if (!ImpairmentDecisions.Chance(rng, p))
+                {
+                    o.OnNext(packet);
+                }
+                else if (ImpairmentDecisions.MarkCe(packet) is { } marked)
+                {
+                    o.OnNext(marked);
+                }
+            },
+            o.OnError,
+            o.OnCompleted));
+    }
+
+    /// <summary>
     /// Delays each packet by <paramref name="delay"/> plus uniform jitter in [-jitter, +jitter]
     /// (never below zero). Packets come out in due-time order, so jitter can reorder them; equal due
     /// times keep their order. Completion waits for delayed packets; errors do not.
@@ -115,8 +143,8 @@ public static class ImpairmentOperators
     }
 
     /// <summary>
-    /// Applies a whole <see cref="Impairments"/> set: loss, duplication, corruption, delay with jitter
-    /// and reordering, seeded with <see cref="Impairments.Seed"/> afresh for each subscription.
+    /// Applies a whole <see cref="Impairments"/> set: loss, congestion marking, duplication,
+    /// corruption, delay with jitter and reordering, seeded with <see cref="Impairments.Seed"/> afresh for each subscription.
     /// All decisions for a packet are taken when it arrives (as <see cref="VirtualWire"/> does), so
     /// the result depends on the seed and the packets, not on when delayed work happens to run.
     /// Packets with no delay pass straight through.

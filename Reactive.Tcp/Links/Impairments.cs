@@ -37,6 +37,14 @@ public sealed record Impairments
     /// <summary>Probability that a packet is delivered as a copy with 1–3 distinct random bits flipped.</summary>
     public double Corrupt { get; init; }
 
+    /// <summary>
+    /// Probability that a packet meets congestion at an ECN-aware queue (an AQM such as RED or
+    /// CoDel with ECN on): an ECN-capable packet (ECT(0) or ECT(1) in its IPv4 header) is marked
+    /// CE and delivered, one already CE passes as it is, and any other packet is dropped as that
+    /// queue would drop it. Decided after <see cref="Loss"/>, for each packet once.
+    /// </summary>
+    public double CongestionMark { get; init; }
+
     /// <summary>Seed of the random source that takes every decision for this direction.</summary>
     public int Seed { get; init; }
 
@@ -47,6 +55,7 @@ public sealed record Impairments
         CheckProbability(Duplicate, nameof(Duplicate));
         CheckProbability(Reorder, nameof(Reorder));
         CheckProbability(Corrupt, nameof(Corrupt));
+        CheckProbability(CongestionMark, nameof(CongestionMark));
         CheckDuration(ReorderDelay, nameof(ReorderDelay));
         CheckDuration(Delay, nameof(Delay));
         CheckDuration(Jitter, nameof(Jitter));

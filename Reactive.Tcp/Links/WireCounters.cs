@@ -13,6 +13,8 @@ public sealed class WireCounters
     private long _reordered;
     private long _corrupted;
     private long _oversize;
+    private long _marked;
+    private long _congestionDropped;
 
     /// <summary>Packets handed to the sending end (including oversize ones).</summary>
     public long Sent => Interlocked.Read(ref _sent);
@@ -35,6 +37,16 @@ public sealed class WireCounters
     /// <summary>Packets dropped because they exceeded the MTU.</summary>
     public long Oversize => Interlocked.Read(ref _oversize);
 
+    /// <summary>ECN-capable packets marked CE by <see cref="Impairments.CongestionMark"/>.</summary>
+    public long Marked => Interlocked.Read(ref _marked);
+
+    /// <summary>Packets that were not ECN-capable, dropped by <see cref="Impairments.CongestionMark"/>.</summary>
+    public long CongestionDropped => Interlocked.Read(ref _congestionDropped);
+
+    internal void AddMarked() => Interlocked.Increment(ref _marked);
+
+    internal void AddCongestionDropped() => Interlocked.Increment(ref _congestionDropped);
+
     internal void AddSent() => Interlocked.Increment(ref _sent);
 
     internal void AddDelivered() => Interlocked.Increment(ref _delivered);
@@ -51,5 +63,5 @@ public sealed class WireCounters
 
     /// <inheritdoc/>
     public override string ToString() =>
-        $"sent={Sent} delivered={Delivered} lost={Lost} duplicated={Duplicated} reordered={Reordered} corrupted={Corrupted} oversize={Oversize}";
+        $"sent={Sent} delivered={Delivered} lost={Lost} duplicated={Duplicated} reordered={Reordered} corrupted={Corrupted} oversize={Oversize} marked={Marked} congestionDropped={CongestionDropped}";
 }

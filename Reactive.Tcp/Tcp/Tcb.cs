@@ -19,7 +19,7 @@ public sealed class Tcb
         Config = config;
         Iss = iss;
         State = state;
-        SndUna = SndNxt = SndMax = iss;
+        SndUna = SndNxt = SndMax = EcnRecover = iss;
         SendBufferStart = iss + 1;
         SendBuffer = new ByteRing(config.SendBufferSize);
         ReceiveBuffer = new ByteRing(config.ReceiveBufferSize);
@@ -157,6 +157,20 @@ public sealed class Tcb
     internal long LimitedTransmit { get; set; }
     /// <summary>Start of the out-of-order range that the latest arrival touched (reported first, RFC 2018 §4).</summary>
     internal SeqNum? LatestOutOfOrder { get; set; }
+
+    // --- explicit congestion notification (RFC 3168) ---
+    /// <summary>Both SYNs agreed on ECN: new data goes out ECN-capable and congestion marks are echoed and obeyed.</summary>
+    public bool EcnEnabled { get; internal set; }
+    /// <summary>Our SYN asked for ECN (only the first one does; a retransmitted SYN falls back, RFC 3168 §6.1.1.1).</summary>
+    internal bool EcnRequested { get; set; }
+    /// <summary>A CE mark arrived: every ACK carries ECE until the peer's CWR says it has reacted.</summary>
+    internal bool EcnEchoing { get; set; }
+    /// <summary>We reduced the window for an ECE: the next new data segment carries CWR.</summary>
+    internal bool EcnCwrPending { get; set; }
+    /// <summary>SND.MAX at the last reduction for ECE: ECE on ACKs up to here is the same congestion (once per window).</summary>
+    internal SeqNum EcnRecover { get; set; }
+    /// <summary>Times the congestion window was reduced for an ECN echo.</summary>
+    public int EcnReductions { get; internal set; }
 
     // --- timers (absolute ticks; long.MaxValue = not armed) ---
     /// <summary>When the retransmission timer fires.</summary>

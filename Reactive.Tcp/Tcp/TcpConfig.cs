@@ -88,6 +88,13 @@ public sealed record TcpConfig
     /// <summary>Congestion controller for each new connection (CUBIC by default, RFC 9438).</summary>
     public Func<ICongestionControl> CongestionControl { get; init; } = () => new Cubic();
 
+    /// <summary>
+    /// Explicit Congestion Notification (RFC 3168). <see cref="EcnMode.Accept"/> by default: a peer
+    /// that asks gets ECN, but our own SYN does not ask, so a plain <c>[S]</c> stays what an active
+    /// open sends (as Linux's default <c>tcp_ecn=2</c>).
+    /// </summary>
+    public EcnMode Ecn { get; init; } = EcnMode.Accept;
+
     /// <summary>Initial sequence number chooser; null uses a keyed clock-driven generator.</summary>
     public Func<Wire.ConnectionKey, long, uint>? IsnGenerator { get; init; }
 

@@ -46,6 +46,7 @@ public static partial class TcpStep
         {
             OnDuplicateAck(tcb, now, fx);
         }
+        if (seg.Has(TcpFlags.Ece)) OnEcnEcho(tcb, ack, now);
 
         // Window update, only from a segment at least as new as the last one used (RFC 9293 §3.10.7.4).
         if (tcb.SndWl1 < seg.Seq || (tcb.SndWl1 == seg.Seq && tcb.SndWl2 <= ack))

@@ -21,6 +21,7 @@ public static partial class TcpStep
     private static void SendSyn(Tcb tcb, bool ack, TcpEffects fx)
     {
         var segment = Make(tcb, ack ? TcpFlags.Syn | TcpFlags.Ack : TcpFlags.Syn, tcb.Iss);
+        segment.Flags |= EcnSynFlags(tcb, ack);
         segment.Options.Mss = (ushort)Math.Min(tcb.Config.Mss, 65535);
         if (tcb.Config.Timestamps && (!ack || tcb.TimestampsEnabled))
         {
@@ -50,6 +51,7 @@ public static partial class TcpStep
         tcb.SackEnabled = tcb.Config.Sack && seg.Options.SackPermitted;
         tcb.TimestampsEnabled = tcb.Config.Timestamps && seg.Options.HasTimestamps;
         if (tcb.TimestampsEnabled) tcb.TsRecent = seg.Options.TsVal;
+        NegotiateEcn(tcb, seg);
         if (seg.Options.HasWindowScale && tcb.Config.WindowScaling)
         {
             tcb.SndWndShift = Math.Min((int)seg.Options.WindowScale, 14);

@@ -76,7 +76,7 @@ public static partial class TcpStep
         if (tcb.State == TcpState.Closed) return false;
 
         // Seventh: segment text, trimmed to what the window allows.
-        bool ackNow = false;
+        bool ackNow = TakeCongestionMarks(tcb, seg);
         int skip = tcb.RcvNxt - seg.Seq; // bytes already received (SYN never reaches here)
         if (skip < 0) skip = 0;
         var windowEnd = tcb.RcvAdvertisedEdge;

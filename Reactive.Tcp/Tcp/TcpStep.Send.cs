@@ -87,6 +87,7 @@ public static partial class TcpStep
             if (fin) flags |= TcpFlags.Fin;
             var segment = Make(tcb, flags, tcb.SndNxt);
             if (length > 0) segment.Payload = tcb.SendBuffer.Peek(tcb.SndNxt - tcb.SendBufferStart, length);
+            if (newData) MarkNewData(tcb, ref segment);
 
             int sequenceLength = length + (fin ? 1 : 0);
             if (tcb.SndNxt < tcb.SndMax) fx.Retransmissions++;

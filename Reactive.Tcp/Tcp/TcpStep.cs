@@ -104,7 +104,7 @@ public static partial class TcpStep
             SourcePort = tcb.Key.LocalPort,
             DestinationPort = tcb.Key.RemotePort,
             Seq = seq,
-            Flags = flags,
+            Flags = flags | EcnAckFlags(tcb, flags),
         };
         if ((flags & TcpFlags.Ack) != 0)
         {

@@ -36,7 +36,7 @@ public static class PacketBuilder
         return packet;
     }
 
-    /// <summary>Writes an IPv4 packet carrying <paramref name="segment"/>, with Don't Fragment set.</summary>
+    /// <summary>Writes an IPv4 packet carrying <paramref name="segment"/>, with Don't Fragment set and the segment's <see cref="TcpSegment.Ecn"/> codepoint in the TOS byte.</summary>
     /// <param name="buffer">Where to write; at least <see cref="GetTcpPacketLength"/> bytes.</param>
     /// <param name="source">IP source address.</param>
     /// <param name="destination">IP destination address.</param>
@@ -50,7 +50,7 @@ public static class PacketBuilder
         int total = CheckedLength(GetTcpPacketLength(segment));
         EnsureRoom(buffer, total);
         TcpCodec.Write(buffer[Ipv4Codec.MinHeaderLength..], segment, source, destination);
-        WriteIpHeader(buffer, IpProtocol.Tcp, source, destination, total, ttl, identification, dontFragment: true);
+        WriteIpHeader(buffer, IpProtocol.Tcp, source, destination, total, ttl, identification, dontFragment: true, tos: (byte)((byte)segment.Ecn & 0b11));
         return total;
     }
 
@@ -186,11 +186,12 @@ public static class PacketBuilder
     // The transport is written first and the IP header last because the header's total length
     // (and so its checksum) depends on what the transport wrote.
     private static void WriteIpHeader(Span<byte> buffer, IpProtocol protocol, IPv4Address source, IPv4Address destination,
-        int total, byte ttl, ushort identification, bool dontFragment)
+        int total, byte ttl, ushort identification, bool dontFragment, byte tos = 0)
     {
         var header = new Ipv4Header
         {
             HeaderLength = Ipv4Codec.MinHeaderLength,
+            Tos = tos,
             TotalLength = (ushort)total,
             Identification = identification,
             DontFragment = dontFragment,

@@ -25,7 +25,9 @@ public static class PacketParser
         {
             case IpProtocol.Tcp:
                 reason = TcpCodec.TryParse(transport, ip.Source, ip.Destination, out var tcp);
-                if (reason == DropReason.None) packet = new InboundPacket(ip, tcp, whole);
+                if (reason != DropReason.None) return reason;
+                tcp.Ecn = (IpEcn)(ip.Tos & 0b11); // the step reacts to congestion marks (RFC 3168)
+                packet = new InboundPacket(ip, tcp, whole);
                 return reason;
             case IpProtocol.Icmp when transport.Length > 0 && transport.Span[0] == (byte)IcmpType.DestinationUnreachable:
                 reason = IcmpCodec.TryParseError(transport.Span, out var error);

@@ -27,6 +27,11 @@ public struct TcpSegment
     public TcpOptions Options;
     /// <summary>Payload bytes.</summary>
     public ReadOnlyMemory<byte> Payload;
+    /// <summary>
+    /// The ECN codepoint of the IP header that carries (or carried) the segment: read from an
+    /// inbound packet's TOS byte, written into an outbound one. Not part of the TCP header.
+    /// </summary>
+    public IpEcn Ecn;
 
     /// <summary>True when every flag in <paramref name="flags"/> is set.</summary>
     public readonly bool Has(TcpFlags flags) => (Flags & flags) == flags;
@@ -60,6 +65,7 @@ public struct TcpSegment
         sb.Append(" win ").Append(Window);
         if (!Options.IsEmpty) sb.Append(" <").Append(Options.ToString()).Append('>');
         if (Payload.Length > 0) sb.Append(" len ").Append(Payload.Length);
+        if (Ecn != IpEcn.NotEct) sb.Append(' ').Append(Ecn == IpEcn.Ce ? "ce" : Ecn == IpEcn.Ect0 ? "ect0" : "ect1");
         return sb.ToString();
     }
 }
