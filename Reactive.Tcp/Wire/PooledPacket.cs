@@ -25,6 +25,7 @@ public sealed class PooledPacket
     private const int ClassCount = 6;
     private const int RetainedBytesPerClass = 8 * 1024 * 1024;
     private static readonly ClassPool[] Pools = CreatePools();
+    private static long _outstanding;
 
     private readonly byte[] _buffer;
     private readonly int _class;
@@ -62,6 +63,12 @@ public sealed class PooledPacket
         }
     }
 
+    /// <summary>
+    /// Packets rented and not yet released by their last holder, across the process: a leak check
+    /// for soak tests (a dropped or abandoned packet that nobody releases shows up here).
+    /// </summary>
+    internal static long Outstanding => Interlocked.Read(ref _outstanding);
+
     /// <summary>References currently held (for tests and diagnostics).</summary>
     public int References => Volatile.Read(ref _references);
 
@@ -76,6 +83,7 @@ public sealed class PooledPacket
         var packet = Pools[sizeClass].TryTake() ?? new PooledPacket(new byte[1 << (sizeClass + SmallestClassShift)], sizeClass);
         packet._length = length;
         packet._references = 1;
+        Interlocked.Increment(ref _outstanding);
         return packet;
     }
 
@@ -112,6 +120,7 @@ public sealed class PooledPacket
             Interlocked.Increment(ref _references);
             throw new InvalidOperationException("A pooled packet was released more times than it was referenced.");
         }
+        Interlocked.Decrement(ref _outstanding);
         Poison();
         Pools[_class].Return(this);
     }
