@@ -46,7 +46,7 @@ public sealed class TcpStack : IDisposable
             .Where(e => e.Kind is StackEventKind.Tcp or StackEventKind.Host)
             .GroupByUntilClosed(e => e.Key, group => HostFor(group.Key))
             .SelectMany(group => group.Scan((ConnectionHost?)null, (host, e) => SafeStep(host ?? _hosts[group.Key], e)))
-            .Subscribe(host => SafeExecute(host!), error => PipelineError = error);
+            .Subscribe(host => SafeExecute(host!), FailConnections);
     }
 
     /// <summary>The stack's options.</summary>
@@ -132,6 +132,7 @@ public sealed class TcpStack : IDisposable
             observer.OnCompleted));
         var scheduled = Scheduler.Schedule(() =>
         {
+            if (PipelineError is not null) { host.Fail(TcpError.Aborted); return; }
             lock (_gate) _hosts[key] = host;
             PostNow(StackEvent.ForHost(host, TcpEventKind.Connect));
         });
@@ -317,6 +318,19 @@ public sealed class TcpStack : IDisposable
             Counters.Fault();
             return StackEvent.Handled;
         }
+    }
+
+    /// <summary>
+    /// The pipeline ended with an error: the link failed (a TUN device removed underneath it), as
+    /// packets never fail it. Nothing will step the connections again, so each one ends now with
+    /// <see cref="TcpError.Aborted"/> and the application hears of it instead of waiting forever.
+    /// </summary>
+    private void FailConnections(Exception error)
+    {
+        PipelineError = error;
+        ConnectionHost[] hosts;
+        lock (_gate) hosts = [.. _hosts.Values];
+        foreach (var host in hosts) host.Fail(TcpError.Aborted);
     }
 
     private ConnectionHost SafeStep(ConnectionHost host, StackEvent e)
