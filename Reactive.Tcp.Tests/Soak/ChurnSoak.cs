@@ -161,7 +161,11 @@ internal sealed class ChurnSoak : IDisposable
             var flow = _live[i];
             if (!flow.Settled) continue;
             flow.Seal();
-            if (flow.BlackholedPort != 0) _deadClientPorts.Remove(flow.BlackholedPort);
+            if (flow.BlackholedPort != 0)
+            {
+                _deadClientPorts.Remove(flow.BlackholedPort);
+                Client.Ports.Release(flow.BlackholedPort);
+            }
             _live[i] = _live[^1];
             _live.RemoveAt(_live.Count - 1);
         }
@@ -328,6 +332,9 @@ internal sealed class ChurnSoak : IDisposable
                     if (f.Sealed) return System.Reactive.Disposables.Disposable.Empty;
                     f.BlackholedPort = c.Key.LocalPort;
                     _deadClientPorts.Add(f.BlackholedPort);
+                    // Held until both ends are done: the client end may time out first and free the
+                    // port, and a new connection on it would inherit the dead path (a test artefact).
+                    Client.Ports.TryClaim(f.BlackholedPort, exclusive: false);
                     return System.Reactive.Disposables.Disposable.Empty;
                 });
                 break;
