@@ -14,7 +14,7 @@ namespace Reactive.Tcp.Tests.Soak;
 /// simulated hours on an impaired wire, ending gracefully, by abort from either side, on a dead
 /// path, on a dead port or refused. Afterwards nothing may be left: no connection blocks, table
 /// rows, claimed ports, live groups, rented ring buffers, pooled packets or pending timers, and the
-/// managed heap back at its baseline.
+/// managed heap (less the packet pool's bounded reserve) back at its baseline.
 /// </summary>
 /// <remarks>
 /// The leak counters are process-wide, so this class shares the packet-pool collection, which runs
@@ -33,14 +33,17 @@ public sealed class ChurnSoakTests(ITestOutputHelper output)
         TimeSpan.FromHours(double.TryParse(Environment.GetEnvironmentVariable("RXTCP_SOAK_HOURS"), System.Globalization.CultureInfo.InvariantCulture, out var h) && h > 0 ? h : 2);
 
     /// <summary>
-    /// How far the heap may end above its baseline. The baseline is taken after a warm-up wave of the
-    /// same run, so the JIT, Rx's static caches, the packet pool and the shared array pool have already
-    /// grown to their working size; what remains is each started flow's small record (allocated up
-    /// front, so not counted) and the arrays pools hand out or trim as they please, which is noise on
-    /// the order of a few hundred KiB. A leak of one connection block with its buffers (≥ 64 KiB of
-    /// ring) per hundred connections would exceed this many times over in the default run.
+    /// How far the heap, less the buffers the packet pool keeps, may end above its baseline. The
+    /// baseline is taken after a warm-up wave of the same run, so the JIT, Rx's caches and the
+    /// pools already have their working size, and every flow's small record is allocated before it.
+    /// The packet pool still grows whenever a burst outdoes all earlier ones (measured: +1.66 MB in
+    /// the default run), by design and bounded (8 MiB per size class), so its retained bytes are
+    /// taken out. What remains measured +0.05 to +0.22 MB, not growing with the number of
+    /// connections (see SECURITY.md); the shared array pool, which cannot be inspected, is the
+    /// rest of the noise. Anything kept per connection would grow with them: 1,500 connections
+    /// leaking even 700 bytes each (1.05 MB) exceed this.
     /// </summary>
-    private const long HeapTolerance = 2 * 1024 * 1024;
+    private const long HeapTolerance = 1024 * 1024;
 
     private static TcpConfig Config => TcpConfig.Default with
     {
@@ -82,9 +85,9 @@ public sealed class ChurnSoakTests(ITestOutputHelper output)
         using var soak = new ChurnSoak(seed, connections, maxPayload, Wire, Config);
         int warmUp = Math.Max(1, connections / 10);
         soak.RunWave(warmUp, span / 10, TimeSpan.FromHours(2));
-        long baseline = GC.GetTotalMemory(forceFullCollection: true);
+        long baseline = GC.GetTotalMemory(forceFullCollection: true), baselinePool = PooledPacket.RetainedBytes;
         soak.RunWave(connections - warmUp, span - span / 10, TimeSpan.FromHours(2));
-        long end = GC.GetTotalMemory(forceFullCollection: true);
+        long end = GC.GetTotalMemory(forceFullCollection: true), endPool = PooledPacket.RetainedBytes;
         watch.Stop();
 
         var problems = soak.Problems();
@@ -95,10 +98,11 @@ public sealed class ChurnSoakTests(ITestOutputHelper output)
         if (rentedRings != 0) problems.Add($"{rentedRings} ring buffer(s) still rented");
         if (outstandingPackets != 0) problems.Add($"{outstandingPackets} pooled packet(s) never released");
         if (soak.Scheduler.NextPending() is { } pending) problems.Add($"work still scheduled at {TimeSpan.FromTicks(pending.DueTime)} (now {TimeSpan.FromTicks(soak.Scheduler.Clock)})");
-        if (end - baseline > HeapTolerance) problems.Add($"heap grew from {baseline:N0} to {end:N0} bytes (+{end - baseline:N0}, tolerance {HeapTolerance:N0})");
+        long grown = end - endPool - (baseline - baselinePool);
+        if (grown > HeapTolerance) problems.Add($"heap less the packet pool grew from {baseline - baselinePool:N0} to {end - endPool:N0} bytes (+{grown:N0}, tolerance {HeapTolerance:N0})");
 
         output.WriteLine($"seed {seed}: {soak.Started} connections, {TimeSpan.FromTicks(soak.Scheduler.Clock)} simulated, {watch.Elapsed.TotalSeconds:0.0} s wall, {soak.BytesDelivered:N0} bytes delivered and checked");
-        output.WriteLine($"heap after warm-up {baseline:N0} B, at the end {end:N0} B ({end - baseline:+#,0;-#,0;0} B)");
+        output.WriteLine($"heap after warm-up {baseline:N0} B, at the end {end:N0} B ({end - baseline:+#,0;-#,0;0} B); packet pool keeps {baselinePool:N0} → {endPool:N0} B; heap less pool {grown:+#,0;-#,0;0} B");
         output.WriteLine(soak.Outcomes());
         output.WriteLine(soak.Counters());
         Assert.True(problems.Count == 0, $"seed {seed}: {problems.Count} problem(s):\n" + string.Join("\n", problems.Take(30)) + "\n" + soak.Outcomes() + soak.Counters());

@@ -69,6 +69,17 @@ public sealed class PooledPacket
     /// </summary>
     internal static long Outstanding => Interlocked.Read(ref _outstanding);
 
+    /// <summary>Bytes of buffers the pool keeps for reuse right now (bounded per size class): lets a memory baseline discount the pool's growth.</summary>
+    internal static long RetainedBytes
+    {
+        get
+        {
+            long total = 0;
+            for (int i = 0; i < ClassCount; i++) total += (long)Pools[i].Count << (i + SmallestClassShift);
+            return total;
+        }
+    }
+
     /// <summary>References currently held (for tests and diagnostics).</summary>
     public int References => Volatile.Read(ref _references);
 
@@ -149,6 +160,11 @@ public sealed class PooledPacket
         private readonly PooledPacket[] _items = new PooledPacket[capacity];
         private readonly Lock _gate = new();
         private int _count;
+
+        public int Count
+        {
+            get { lock (_gate) return _count; }
+        }
 
         public PooledPacket? TryTake()
         {
