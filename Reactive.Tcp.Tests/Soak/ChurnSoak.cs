@@ -248,7 +248,7 @@ internal sealed class ChurnSoak : IDisposable
         };
         Client.Connect(ServerAddress, port).Subscribe(
             c => OnClientConnected(flow, c),
-            e => flow.ConnectError = e);
+            e => flow.ConnectFailure = Failure.Of(e));
     }
 
     private void OnClientConnected(Flow flow, TcpConnection c)
@@ -257,13 +257,13 @@ internal sealed class ChurnSoak : IDisposable
         c.States.Subscribe(_ => { }, e => flow.Fault($"client states failed: {e.Message}"), () => flow.ClientClosed = true);
         c.Received.Subscribe(
             m => Verify(flow, fromClient: false, ref flow.ClientReceived, m.Span),
-            e => flow.ClientReceiveError = e,
+            e => flow.ClientReceiveFailure = Failure.Of(e),
             () => flow.ClientReceiveCompleted = true);
 
         var data = new byte[HeaderLength + flow.ClientBytes];
         BitConverter.TryWriteBytes(data, flow.Id);
         for (int i = 0; i < flow.ClientBytes; i++) data[HeaderLength + i] = PayloadByte(flow.Id, fromClient: true, i);
-        SendAll(c, data, () => flow.ClientSendDone = true, e => flow.ClientSendError = e);
+        SendAll(c, data, () => flow.ClientSendDone = true, e => flow.ClientSendFailure = Failure.Of(e));
         ScheduleFault(flow, client: true, c);
     }
 
@@ -297,7 +297,7 @@ internal sealed class ChurnSoak : IDisposable
                 }
                 Verify(flow, fromClient: true, ref flow.ServerReceived, span);
             },
-            e => { if (flow is not null) flow.ServerReceiveError = e; },
+            e => { if (flow is not null) flow.ServerReceiveFailure = Failure.Of(e); },
             () => { if (flow is not null) flow.ServerReceiveCompleted = true; });
     }
 
@@ -311,7 +311,7 @@ internal sealed class ChurnSoak : IDisposable
         c.States.Subscribe(_ => { }, e => flow.Fault($"server states failed: {e.Message}"), () => flow.ServerClosed = true);
         var data = new byte[flow.ServerBytes];
         for (int i = 0; i < data.Length; i++) data[i] = PayloadByte(flow.Id, fromClient: false, i);
-        SendAll(c, data, () => flow.ServerSendDone = true, e => flow.ServerSendError = e);
+        SendAll(c, data, () => flow.ServerSendDone = true, e => flow.ServerSendFailure = Failure.Of(e));
         ScheduleFault(flow, client: false, c);
     }
 
@@ -372,6 +372,17 @@ internal sealed class ChurnSoak : IDisposable
         if (received > (fromClient ? flow.ClientBytes : flow.ServerBytes)) flow.Fault($"{(fromClient ? "server" : "client")} received {received} bytes, more than were sent");
     }
 
+    /// <summary>
+    /// How an observable failed, kept as values: the exceptions themselves (with their stack
+    /// traces) would be thousands of objects the run keeps after its heap baseline.
+    /// </summary>
+    private readonly record struct Failure(TcpError? Error, bool OtherException)
+    {
+        public static Failure Of(Exception e) => new((e as TcpException)?.Error, e is not TcpException);
+
+        public override string ToString() => Error?.ToString() ?? (OtherException ? "non-TCP exception" : "?");
+    }
+
     /// <summary>One connection's plan and what each of its ends saw.</summary>
     private sealed class Flow(int id, Ending ending, int clientBytes, int serverBytes)
     {
@@ -381,7 +392,7 @@ internal sealed class ChurnSoak : IDisposable
         public readonly int ServerBytes = serverBytes;
         public long ClientReceived, ServerReceived;
         public bool Started, ClientClosed, ServerClosed, ClientSendDone, ServerSendDone, ClientReceiveCompleted, ServerReceiveCompleted;
-        public Exception? ConnectError, ClientReceiveError, ServerReceiveError, ClientSendError, ServerSendError;
+        public Failure? ConnectFailure, ClientReceiveFailure, ServerReceiveFailure, ClientSendFailure, ServerSendFailure;
         public TcpConnection? ClientConnection, ServerConnection;
         public bool ServerSeen, Sealed;
         public ushort BlackholedPort;
@@ -391,10 +402,10 @@ internal sealed class ChurnSoak : IDisposable
 
         public void Fault(string what) => _fault ??= what;
 
-        private bool ClientDone => ConnectError is not null || _clientError is not null || ClientConnection is not null && ClientClosed && (ClientReceiveCompleted || ClientReceiveError is not null);
+        private bool ClientDone => ConnectFailure is not null || _clientError is not null || ClientConnection is not null && ClientClosed && (ClientReceiveCompleted || ClientReceiveFailure is not null);
 
         // A server end that never learnt its flow id is accounted for by the accepted/ended counts.
-        private bool ServerDone => !ServerSeen || _serverError is not null || ServerClosed && (ServerReceiveCompleted || ServerReceiveError is not null);
+        private bool ServerDone => !ServerSeen || _serverError is not null || ServerClosed && (ServerReceiveCompleted || ServerReceiveFailure is not null);
 
         public bool Settled => Started && ClientDone && ServerDone;
 
@@ -420,8 +431,8 @@ internal sealed class ChurnSoak : IDisposable
         private bool ClientComplete => ClientError == TcpError.None && ClientReceiveCompleted && ClientReceived == ServerBytes && ClientSendDone;
         private bool ServerComplete => ServerError == TcpError.None && ServerReceiveCompleted && ServerReceived == ClientBytes && ServerSendDone;
 
-        public string Outcome => ConnectError is not null
-            ? "connect " + ((ConnectError as TcpException)?.Error.ToString() ?? ConnectError.GetType().Name)
+        public string Outcome => ConnectFailure is not null
+            ? "connect " + ConnectFailure
             : $"client {(ClientComplete ? "complete" : ClientError?.ToString())}, server {(!ServerSeen ? "unseen" : ServerComplete ? "complete" : ServerError?.ToString())}";
 
         public void Check(List<string> p)
@@ -433,23 +444,23 @@ internal sealed class ChurnSoak : IDisposable
                 p.Add(Where($"did not end: client {ClientConnection?.State} received {ClientReceived}, server {(!ServerSeen ? "unseen" : $"{ServerConnection?.State} received {ServerReceived}")}, {Outcome}"));
                 return;
             }
-            var connectError = (ConnectError as TcpException)?.Error;
+            var connectError = ConnectFailure?.Error;
             switch (Ending)
             {
                 case Ending.Graceful:
                     if (!ClientComplete || !ServerComplete)
-                        p.Add(Where($"graceful flow did not complete: {Outcome}; client got {ClientReceived}/{ServerBytes}, server got {ServerReceived}/{ClientBytes}; errors {ConnectError?.Message ?? ClientReceiveError?.Message ?? ClientSendError?.Message ?? ServerReceiveError?.Message ?? ServerSendError?.Message}"));
+                        p.Add(Where($"graceful flow did not complete: {Outcome}; client got {ClientReceived}/{ServerBytes}, server got {ServerReceived}/{ClientBytes}; failures: connect {ConnectFailure}, client receive {ClientReceiveFailure} send {ClientSendFailure}, server receive {ServerReceiveFailure} send {ServerSendFailure}"));
                     break;
                 case Ending.ClientAborts:
-                    if (ConnectError is not null) p.Add(Where($"connect failed: {ConnectError.Message}"));
+                    if (ConnectFailure is not null) p.Add(Where($"connect failed: {ConnectFailure}"));
                     else if (!ClientComplete && ClientError != TcpError.Aborted) p.Add(Where($"client aborted but ended with {ClientError}"));
                     break;
                 case Ending.ServerAborts:
-                    if (ConnectError is not null) p.Add(Where($"connect failed: {ConnectError.Message}"));
+                    if (ConnectFailure is not null) p.Add(Where($"connect failed: {ConnectFailure}"));
                     else if (ServerSeen && !ServerComplete && ServerError != TcpError.Aborted) p.Add(Where($"server aborted but ended with {ServerError}"));
                     break;
                 case Ending.Blackholed:
-                    if (ConnectError is not null) p.Add(Where($"connect failed: {ConnectError.Message}"));
+                    if (ConnectFailure is not null) p.Add(Where($"connect failed: {ConnectFailure}"));
                     else
                     {
                         if (!ClientComplete && ClientError != TcpError.TimedOut) p.Add(Where($"client on a dead path ended with {ClientError}, not TimedOut"));
