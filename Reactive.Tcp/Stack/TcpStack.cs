@@ -132,8 +132,12 @@ public sealed class TcpStack : IDisposable
             observer.OnCompleted));
         var scheduled = Scheduler.Schedule(() =>
         {
-            if (PipelineError is not null) { host.Fail(TcpError.Aborted); return; }
-            lock (_gate) _hosts[key] = host;
+            lock (_gate)
+            {
+                // Under the gate, which the pipeline's failure also holds: no host slips in after FailConnections.
+                if (PipelineError is not null) { host.Fail(TcpError.Aborted); return; }
+                _hosts[key] = host;
+            }
             PostNow(StackEvent.ForHost(host, TcpEventKind.Connect));
         });
         return Disposable.Create(() =>
