@@ -172,6 +172,9 @@ internal sealed partial class ConnectionHost
         }
     }
 
+    /// <summary>Ends the connection from outside the step (the stack's link failed): as if it had closed with <paramref name="error"/>.</summary>
+    public void Fail(TcpError error) => Finish(error);
+
     private void AdvanceSend(int accepted, Tcb tcb)
     {
         var head = _sends.Peek();

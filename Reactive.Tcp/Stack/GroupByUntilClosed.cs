@@ -9,6 +9,14 @@ namespace Reactive.Tcp.Stack;
 /// </summary>
 public static class GroupByUntilClosedExtensions
 {
+    private static long _liveGroups;
+
+    /// <summary>
+    /// Groups in some operator's table right now, across the process: a leak check for soak tests
+    /// (a connection whose group never ends stays counted).
+    /// </summary>
+    internal static long LiveGroups => Interlocked.Read(ref _liveGroups);
+
     /// <summary>
     /// Groups <paramref name="source"/> by key, each group living until the observable that
     /// <paramref name="durationSelector"/> returns for it produces a value or completes (for the
@@ -132,6 +140,7 @@ public static class GroupByUntilClosedExtensions
 
                     // GroupByUntil's order: duration chosen, group emitted, duration subscribed, element delivered.
                     _groups.Add(key, group);
+                    Interlocked.Increment(ref _liveGroups);
                     _downstream.OnNext(group);
                     group.Watch(duration);
                 }
@@ -176,7 +185,11 @@ public static class GroupByUntilClosedExtensions
         {
             lock (_gate)
             {
-                if (_groups.TryGetValue(group.Key, out var live) && ReferenceEquals(live, group)) _groups.Remove(group.Key);
+                if (_groups.TryGetValue(group.Key, out var live) && ReferenceEquals(live, group))
+                {
+                    _groups.Remove(group.Key);
+                    Interlocked.Decrement(ref _liveGroups);
+                }
                 group.Complete();
             }
         }
@@ -202,6 +215,7 @@ public static class GroupByUntilClosedExtensions
             if (_groups.Count == 0) return [];
             var groups = _groups.Values.ToArray();
             _groups.Clear();
+            Interlocked.Add(ref _liveGroups, -groups.Length);
             return groups;
         }
     }

@@ -52,7 +52,7 @@ public sealed partial class TcpStack : IDisposable
             .Where(e => e.Kind is StackEventKind.Tcp or StackEventKind.Host)
             .GroupByUntilClosed(e => e.Key, group => HostFor(group.Key))
             .SelectMany(group => group.Scan((ConnectionHost?)null, (host, e) => SafeStep(host ?? _hosts[group.Key], e)))
-            .Subscribe(host => SafeExecute(host!), error => PipelineError = error);
+            .Subscribe(host => SafeExecute(host!), FailConnections);
     }
 
     /// <summary>The stack's options.</summary>
@@ -149,6 +149,8 @@ public sealed partial class TcpStack : IDisposable
             bool atLimit;
             lock (_gate)
             {
+                // Under the gate, which the pipeline's failure also holds: no host slips in after FailConnections.
+                if (PipelineError is not null) { host.Fail(TcpError.Aborted); return; }
                 atLimit = _hosts.Count >= Options.Limits.MaxConnections;
                 if (!atLimit) _hosts[key] = host;
             }
@@ -464,6 +466,19 @@ public sealed partial class TcpStack : IDisposable
         Counters.PathMtuUpdate();
         _inbound = TcpEvent.PathMtu(error.NextHopMtu, error.QuotedSeq);
         return StackEvent.PathMtu(key);
+    }
+
+    /// <summary>
+    /// The pipeline ended with an error: the link failed (a TUN device removed underneath it), as
+    /// packets never fail it. Nothing will step the connections again, so each one ends now with
+    /// <see cref="TcpError.Aborted"/> and the application hears of it instead of waiting forever.
+    /// </summary>
+    private void FailConnections(Exception error)
+    {
+        PipelineError = error;
+        ConnectionHost[] hosts;
+        lock (_gate) hosts = [.. _hosts.Values];
+        foreach (var host in hosts) host.Fail(TcpError.Aborted);
     }
 
     private ConnectionHost SafeStep(ConnectionHost host, StackEvent e)

@@ -11,6 +11,7 @@ namespace Reactive.Tcp.Tcp;
 /// </summary>
 internal sealed class ByteRing
 {
+    private static long _rented;
     private readonly int _capacity;
     private byte[]? _storage;
     private int _head;
@@ -27,15 +28,32 @@ internal sealed class ByteRing
     /// <summary>Whether storage is currently rented.</summary>
     public bool HasStorage => _storage is not null;
 
-    private byte[] Storage => _storage ??= ArrayPool<byte>.Shared.Rent(_capacity);
+    /// <summary>
+    /// Rings holding rented storage, across the process: a leak check for soak tests (a connection
+    /// block dropped without <see cref="Release"/> keeps its buffers out of the pool).
+    /// </summary>
+    internal static long Rented => Interlocked.Read(ref _rented);
+
+    private byte[] Storage => _storage ?? Rent();
 
     /// <summary>Gives the storage back to the pool; the ring is empty afterwards.</summary>
     public void Release()
     {
-        if (_storage is { } storage) ArrayPool<byte>.Shared.Return(storage);
+        if (_storage is { } storage)
+        {
+            ArrayPool<byte>.Shared.Return(storage);
+            Interlocked.Decrement(ref _rented);
+        }
         _storage = null;
         _head = 0;
         Count = 0;
+    }
+
+    private byte[] Rent()
+    {
+        _storage = ArrayPool<byte>.Shared.Rent(_capacity);
+        Interlocked.Increment(ref _rented);
+        return _storage;
     }
 
     /// <summary>Bytes held from the head (the committed, contiguous region).</summary>

@@ -25,6 +25,7 @@ public sealed class PooledPacket
     private const int ClassCount = 6;
     private const int RetainedBytesPerClass = 8 * 1024 * 1024;
     private static readonly ClassPool[] Pools = CreatePools();
+    private static long _outstanding;
 
     private readonly byte[] _buffer;
     private readonly int _class;
@@ -73,6 +74,23 @@ public sealed class PooledPacket
         _length = length;
     }
 
+    /// <summary>
+    /// Packets rented and not yet released by their last holder, across the process: a leak check
+    /// for soak tests (a dropped or abandoned packet that nobody releases shows up here).
+    /// </summary>
+    internal static long Outstanding => Interlocked.Read(ref _outstanding);
+
+    /// <summary>Bytes of buffers the pool keeps for reuse right now (bounded per size class): lets a memory baseline discount the pool's growth.</summary>
+    internal static long RetainedBytes
+    {
+        get
+        {
+            long total = 0;
+            for (int i = 0; i < ClassCount; i++) total += (long)Pools[i].Count << (i + SmallestClassShift);
+            return total;
+        }
+    }
+
     /// <summary>References currently held (for tests and diagnostics).</summary>
     public int References => Volatile.Read(ref _references);
 
@@ -87,6 +105,7 @@ public sealed class PooledPacket
         var packet = Pools[sizeClass].TryTake() ?? new PooledPacket(new byte[1 << (sizeClass + SmallestClassShift)], sizeClass);
         packet._length = length;
         packet._references = 1;
+        Interlocked.Increment(ref _outstanding);
         return packet;
     }
 
@@ -123,6 +142,7 @@ public sealed class PooledPacket
             Interlocked.Increment(ref _references);
             throw new InvalidOperationException("A pooled packet was released more times than it was referenced.");
         }
+        Interlocked.Decrement(ref _outstanding);
         Poison();
         Pools[_class].Return(this);
     }
@@ -151,6 +171,11 @@ public sealed class PooledPacket
         private readonly PooledPacket[] _items = new PooledPacket[capacity];
         private readonly Lock _gate = new();
         private int _count;
+
+        public int Count
+        {
+            get { lock (_gate) return _count; }
+        }
 
         public PooledPacket? TryTake()
         {
