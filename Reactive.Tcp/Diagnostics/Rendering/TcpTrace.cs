@@ -140,6 +140,7 @@ public sealed class TcpTrace
         private readonly List<(DateTimeOffset At, TraceEndpoint Source, TcpSegment Segment, int Length, byte[] Identity)> _seen = new();
         private TraceEndpoint? _synSource;
         private uint _synSeq;
+        private (TraceEndpoint First, TraceEndpoint Second)? _ends;
 
         public bool StartsAnother(TraceEndpoint source, uint seq) => _synSource is { } s && !(s == source && _synSeq == seq);
 
@@ -153,8 +154,6 @@ public sealed class TcpTrace
             _seen.Add((at, source, segment, length, identity));
             _ends ??= (source, destination);
         }
-
-        private (TraceEndpoint First, TraceEndpoint Second)? _ends;
 
         public TraceConnection Build()
         {
