@@ -158,4 +158,33 @@ public sealed class TraceRenderingTests
         var e = Assert.Throws<PcapFormatException>(() => TcpTrace.Read(new MemoryStream(bytes[..^5])));
         Assert.Contains("cut short", e.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_lossy_exchange_draws_every_segment_including_resends(bool bothSides)
+    {
+        var trace = TcpTrace.Read(new MemoryStream(CapturedExchange.Record(bothSides, loss: 0.3)));
+        var connection = Assert.Single(trace.Connections);
+        var seqs = connection.Segments.Where(s => s.SequenceLength > 0).Select(s => (s.FromLocal, s.Segment.Seq.Value, s.Segment.Flags)).ToList();
+        Assert.True(seqs.Count > seqs.Distinct().Count(), "30% loss should have caused at least one resend; the test would test nothing");
+        if (bothSides)
+        {
+            // Delivered segments are paired with their arrival; lost ones were only ever seen sent.
+            Assert.Contains(connection.Segments, s => s.Arrival is not null);
+            Assert.Contains(connection.Segments, s => s.Arrival is null);
+        }
+
+        string marble = MarbleDiagram.Render(connection);
+        var legend = marble.Split('\n').Count(l => l.StartsWith("#   ", StringComparison.Ordinal));
+        Assert.Equal(connection.Segments.Count, legend);
+        var scenario = MarbleParser.Parse(marble, "lossy");
+        Assert.Equal(connection.Segments.Count, scenario.In.Events.Sum(e => e.Symbols.Count) + scenario.Out.Events.Sum(e => e.Symbols.Count));
+
+        var svg = XDocument.Parse(SequenceSvg.Render(connection));
+        XNamespace ns = "http://www.w3.org/2000/svg";
+        Assert.Equal(connection.Segments.Count + 5, svg.Descendants(ns + "line").Count(l => l.Attribute("marker-end") is not null));
+        // The retransmission timeout leaves a long gap, which the picture writes out.
+        Assert.Contains(svg.Descendants(ns + "text"), t => t.Value.EndsWith(" later", StringComparison.Ordinal));
+    }
 }

@@ -163,7 +163,10 @@ public sealed class TcpTrace
             TraceEndpoint remote = local == first ? second : first;
 
             // A capture recording both stacks' links holds every delivered packet twice, byte for
-            // byte: when nearly all records pair up like that, the second of a pair is the arrival.
+            // byte (a lost one once): when many records pair up like that, the second of a pair is
+            // the arrival. A capture at one point rarely holds byte-identical packets (a resend
+            // differs at least in its timestamp option), so a third of the records pairing up is a
+            // clear sign; a lost packet resent byte for byte would pair with its resend.
             var twins = new Dictionary<string, Queue<int>>();
             var arrivalOf = new int?[_seen.Count];
             var isArrival = new bool[_seen.Count];
@@ -182,7 +185,7 @@ public sealed class TcpTrace
                     waiting.Enqueue(i);
                 }
             }
-            bool twoPoint = _seen.Count >= 2 && isArrival.Count(a => a) * 2 >= _seen.Count * 9 / 10;
+            bool twoPoint = _seen.Count >= 2 && isArrival.Count(a => a) * 10 >= _seen.Count * 3;
 
             var start = _seen[0].At;
             var segments = new List<TraceSegment>();
