@@ -14,39 +14,38 @@ namespace Reactive.Tcp.AspNetCore;
 internal sealed class RxTcpConnectionListener : IConnectionListener
 {
     private readonly Channel<TcpConnection> _accepted = Channel.CreateUnbounded<TcpConnection>(new UnboundedChannelOptions { SingleReader = true });
+    private TcpBinding? _binding;
     private IDisposable? _listening;
 
-    private RxTcpConnectionListener(TcpStack stack, ushort port)
+    private RxTcpConnectionListener(TcpStack stack, TcpBinding binding)
     {
         Stack = stack;
-        EndPoint = new IPEndPoint(stack.Address.ToIPAddress(), port);
+        _binding = binding;
+        EndPoint = new IPEndPoint(stack.Address.ToIPAddress(), binding.LocalPort);
     }
 
     public TcpStack Stack { get; }
 
+    /// <summary>The endpoint listened on, with the port the stack chose when Kestrel asked for port 0.</summary>
     public EndPoint EndPoint { get; }
 
     public static RxTcpConnectionListener Start(TcpStack stack, ushort port)
     {
-        var listener = new RxTcpConnectionListener(stack, port);
-        Exception? failure = null;
-        var subscription = stack.Listen(port).Subscribe(
-            connection =>
-            {
-                // Past unbinding nobody will accept it: refuse rather than leave the peer hanging.
-                if (!listener._accepted.Writer.TryWrite(connection)) connection.Abort();
-            },
-            error =>
-            {
-                failure = error;
-                listener._accepted.Writer.TryComplete(error);
-            });
-        if (failure is not null)
+        TcpBinding binding;
+        try
         {
-            subscription.Dispose();
-            throw new AddressInUseException($"{listener.EndPoint}: {failure.Message}", failure);
+            binding = stack.Bind(port);
         }
-        listener._listening = subscription;
+        catch (InvalidOperationException e)
+        {
+            throw new AddressInUseException($"{new IPEndPoint(stack.Address.ToIPAddress(), port)}: {e.Message}", e);
+        }
+        var listener = new RxTcpConnectionListener(stack, binding);
+        listener._listening = binding.Connections.Subscribe(connection =>
+        {
+            // Past unbinding nobody will accept it: refuse rather than leave the peer hanging.
+            if (!listener._accepted.Writer.TryWrite(connection)) connection.Abort();
+        });
         return listener;
     }
 
@@ -70,6 +69,7 @@ internal sealed class RxTcpConnectionListener : IConnectionListener
     public ValueTask UnbindAsync(CancellationToken cancellationToken = default)
     {
         Interlocked.Exchange(ref _listening, null)?.Dispose();
+        Interlocked.Exchange(ref _binding, null)?.Dispose();
         _accepted.Writer.TryComplete();
         return ValueTask.CompletedTask;
     }

@@ -24,16 +24,18 @@ public sealed class RxTcpTransportFactory : IConnectionListenerFactory, IConnect
     /// <summary>True for an <see cref="IPEndPoint"/> whose address belongs to one of the configured stacks.</summary>
     public bool CanBind(EndPoint endpoint) => endpoint is IPEndPoint ip && Find(ip) is not null;
 
-    /// <summary>Starts listening on the stack that owns <paramref name="endpoint"/>'s address.</summary>
-    /// <exception cref="NotSupportedException">No configured stack has that address, or the port is 0 (the stack has no dynamic listen ports).</exception>
+    /// <summary>
+    /// Starts listening on the stack that owns <paramref name="endpoint"/>'s address. Port 0 takes a
+    /// free port from the stack's ephemeral range; the listener's <see cref="IConnectionListener.EndPoint"/>
+    /// (which Kestrel reports as the bound address) carries it.
+    /// </summary>
+    /// <exception cref="NotSupportedException">No configured stack has that address.</exception>
     /// <exception cref="AddressInUseException">Something on the stack already listens on that port.</exception>
     public ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (endpoint is not IPEndPoint ip || Find(ip) is not { } stack)
             throw new NotSupportedException($"{endpoint} is not the address of any RxTcp stack given to UseRxTcp.");
-        if (ip.Port == 0)
-            throw new NotSupportedException("RxTcp listeners need an explicit port.");
         return ValueTask.FromResult<IConnectionListener>(RxTcpConnectionListener.Start(stack, (ushort)ip.Port));
     }
 

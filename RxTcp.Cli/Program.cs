@@ -4,20 +4,21 @@ using RxTcp.Cli;
 
 // rxtcp: a thin command line over RxTcp. Parsing lives here; each command's work lives in its own
 // files (demo: DemoCommand, DemoRunner, ProgressBar; serve and fetch: ServeCommand, FetchCommand,
-// TunHost, with the applications in Apps/).
+// TunHost, with the applications in Apps/; trace: TraceCommand over Reactive.Tcp.Diagnostics.Rendering).
 //
 // Exit codes: 0 success, 1 the command ran and failed, 2 bad usage (one line on stderr).
 
 var root = new RootCommand(
     "rxtcp - a userspace TCP/IP stack for .NET, written as an Rx.NET pipeline.\n"
     + "Run 'rxtcp demo' for an in-memory transfer between two stacks; 'rxtcp serve' and 'rxtcp fetch' put a stack on a "
-    + "Linux TUN device (root, inside a network namespace); 'rxtcp <command> --help' for a command's options.")
+    + "Linux TUN device (root, inside a network namespace); 'rxtcp trace FILE.pcap' draws a capture's connections; 'rxtcp <command> --help' for a command's options.")
 {
     DemoCommand.Create(),
     ServeCommand.Create(),
     FetchCommand.Create(),
     NetsimCommand.Create(),
     BenchCommand.Create(),
+    TraceCommand.Create(),
 };
 root.SetAction(parse =>
 {

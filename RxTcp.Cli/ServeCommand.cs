@@ -36,6 +36,7 @@ internal static class ServeCommand
             HelpName = "dir",
         };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log each connection as it opens and closes (stderr)." };
+        var netstat = new Option<bool>("--netstat") { Description = "Print the live connection table as it changes (stdout): endpoints, state, send/receive queues, RTT, cwnd, and why each connection closed." };
 
         var command = new Command("serve",
             "Creates a TUN device, gives the kernel --peer on it, and runs an RxTcp stack at --ip serving APP, "
@@ -46,6 +47,7 @@ internal static class ServeCommand
         command.Options.Add(port);
         command.Options.Add(root);
         command.Options.Add(verbose);
+        command.Options.Add(netstat);
         command.Validators.Add(result =>
         {
             if (result.GetResult(root) is not null && result.GetResult(app) is { Tokens.Count: > 0 } given
@@ -55,7 +57,7 @@ internal static class ServeCommand
         command.SetAction(parse =>
         {
             var name = parse.GetValue(app)!;
-            return Run(tun.Read(parse), name, (ushort)(parse.GetValue(port) ?? DefaultPort(name)), parse.GetValue(root), parse.GetValue(verbose));
+            return Run(tun.Read(parse), name, (ushort)(parse.GetValue(port) ?? DefaultPort(name)), parse.GetValue(root), parse.GetValue(verbose), parse.GetValue(netstat));
         });
         return command;
     }
@@ -69,7 +71,7 @@ internal static class ServeCommand
         _ => UdpEchoApp.DefaultPort,
     };
 
-    private static int Run(TunSettings settings, string app, ushort port, string? root, bool verbose)
+    private static int Run(TunSettings settings, string app, ushort port, string? root, bool verbose, bool netstat)
     {
         HttpApp? http = null;
         if (app == "http")
@@ -99,6 +101,7 @@ internal static class ServeCommand
 
         using (host)
         {
+            using var table = netstat ? new NetstatPrinter(host.Stack, Console.Out) : null;
             TcpService? service = null;
             IDisposable? udp = null;
             if (app == "udp-echo")

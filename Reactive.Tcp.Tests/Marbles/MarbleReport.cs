@@ -1,4 +1,5 @@
 using System.Text;
+using Reactive.Tcp.Diagnostics.Rendering;
 using Reactive.Tcp.Tcp;
 using Reactive.Tcp.Wire;
 
@@ -29,14 +30,74 @@ internal sealed class MarbleReport
 
     public IReadOnlyList<string> Differences => _differences;
     public bool Passed => _differences.Count == 0;
-    public string Message { get; private set; } = "";
+
+    /// <summary>
+    /// The failure message (empty when the run passed). Reading it also draws the actual run as an
+    /// SVG sequence picture next to the test assembly and names the file in the message; runs that
+    /// are meant to fail (the shifted-scenario check) never read it, so they leave no files.
+    /// </summary>
+    public string Message => Passed ? "" : _message ??= Render() + DrawPicture();
+
+    private string? _message;
+
+    /// <summary>Where failing scenarios' pictures go.</summary>
+    public static string PictureDirectory => Path.Combine(AppContext.BaseDirectory, "marble-failures");
 
     public static MarbleReport Check(MarbleScenario sc, MarbleRun run)
     {
         var report = new MarbleReport(sc, run);
         report.Compare();
-        if (!report.Passed) report.Message = report.Render();
         return report;
+    }
+
+    /// <summary>The run as a traced connection: the peer's scripted segments and what the stack sent, with the states it reported.</summary>
+    public TraceConnection ActualRun()
+    {
+        var segments = new List<TraceSegment>();
+        foreach (var e in _sc.In.Events)
+        {
+            foreach (char c in e.Symbols)
+            {
+                var segment = _sc.Segments[c].Build(_sc.RemotePort, _sc.LocalPort);
+                segments.Add(new TraceSegment(TimeSpan.FromTicks(e.Time + MarbleRunner.InOffset), null, false, segment, segment.Payload.Length));
+            }
+        }
+        foreach (var sent in _run.Sent.Where(s => s.Problem is null))
+            segments.Add(new TraceSegment(TimeSpan.FromTicks(sent.Time), null, true, sent.Segment, sent.Segment.Payload.Length));
+        var states = _run.States.Select(s => new TraceState(TimeSpan.FromTicks(s.Time), true, StateOf(s.State))).ToList();
+        if (states.Count == 0 || states[0].Time > TimeSpan.Zero) states.Insert(0, new TraceState(TimeSpan.Zero, true, TcpState.Closed));
+        return new TraceConnection(
+            new TraceEndpoint(_sc.LocalAddress, _sc.LocalPort), new TraceEndpoint(_sc.RemoteAddress, _sc.RemotePort), segments, states);
+    }
+
+    private static TcpState StateOf(char letter) => letter switch
+    {
+        'L' => TcpState.Listen,
+        'S' => TcpState.SynSent,
+        'R' => TcpState.SynReceived,
+        'E' => TcpState.Established,
+        '1' => TcpState.FinWait1,
+        '2' => TcpState.FinWait2,
+        'W' => TcpState.CloseWait,
+        'G' => TcpState.Closing,
+        'K' => TcpState.LastAck,
+        'T' => TcpState.TimeWait,
+        _ => TcpState.Closed, // C, and | (gone)
+    };
+
+    private string DrawPicture()
+    {
+        try
+        {
+            Directory.CreateDirectory(PictureDirectory);
+            string path = Path.Combine(PictureDirectory, string.Concat(_sc.Name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '.' ? c : '_')) + ".svg");
+            File.WriteAllText(path, SequenceSvg.Render(ActualRun(), $"Marble scenario {_sc.Name}: the actual run (times are virtual)"));
+            return $"  picture of the actual run: {path}{Environment.NewLine}";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"  (no picture of the actual run: {e.Message}){Environment.NewLine}";
+        }
     }
 
     private long FrameOf(long ticks) => ticks / _sc.Frame * _sc.Frame;

@@ -58,6 +58,20 @@ public sealed class ObservableCache<TObject, TKey>
         }
     }
 
+    /// <summary>
+    /// Removes the item under <paramref name="key"/>, if present, publishing it as
+    /// <paramref name="final"/> makes it (e.g. a row that also says why it went).
+    /// </summary>
+    public void Remove(TKey key, Func<TObject, TObject> final)
+    {
+        ArgumentNullException.ThrowIfNull(final);
+        lock (_gate)
+        {
+            if (!_items.Remove(key, out var removed)) return;
+            Publish(new Change<TObject, TKey>(ChangeReason.Remove, key, final(removed)));
+        }
+    }
+
     /// <summary>The contents as Adds, then each change as it happens.</summary>
     public IObservable<IChangeSet<TObject, TKey>> Connect() => Observable.Create<IChangeSet<TObject, TKey>>(observer =>
     {

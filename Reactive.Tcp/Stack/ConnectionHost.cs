@@ -218,7 +218,7 @@ internal sealed partial class ConnectionHost
         _wake?.Dispose();
         _wake = null;
         _stack.Forget(this);
-        _stack.Connections.Remove(Key);
+        _stack.Connections.Remove(Key, row => row with { CloseReason = ConnectionCloseReasons.From(error) });
         if (Active || Tcb?.PassiveOpen == true) _stack.Ports.Release(Key.LocalPort);
 
         var exception = error == TcpError.None ? null : new TcpException(error);

@@ -11,7 +11,8 @@ namespace Reactive.Tcp.Stack;
 /// <param name="SmoothedRtt">Smoothed round-trip time.</param>
 /// <param name="CongestionWindow">Congestion window in bytes (null when congestion control is off).</param>
 /// <param name="Passive">Accepted from a listener rather than opened by Connect.</param>
-public sealed record ConnectionInfo(ConnectionKey Key, TcpState State, int SendQueued, int ReceiveQueued, TimeSpan SmoothedRtt, long? CongestionWindow, bool Passive)
+/// <param name="CloseReason">Why the connection closed: set on the row a Remove carries (its last state otherwise unchanged), null while it is open.</param>
+public sealed record ConnectionInfo(ConnectionKey Key, TcpState State, int SendQueued, int ReceiveQueued, TimeSpan SmoothedRtt, long? CongestionWindow, bool Passive, ConnectionCloseReason? CloseReason = null)
 {
     internal static ConnectionInfo From(Tcb tcb) => new(
         tcb.Key, tcb.State, tcb.SendBuffer.Count, tcb.ReceiveQueued, TimeSpan.FromTicks(tcb.SmoothedRtt),

@@ -92,8 +92,11 @@ public sealed partial class TcpStack : IDisposable
     }
 
     /// <summary>
-    /// Listens on <paramref name="port"/>: each connection that completes its handshake is emitted.
-    /// Cold: subscribing starts listening, disposing stops (established connections live on).
+    /// Listens on <paramref name="port"/> (0: a free port from the ephemeral range; the
+    /// <see cref="Listeners"/> table shows which, or use <see cref="Bind(ushort)"/> to be told): each
+    /// connection that completes its handshake is emitted. Cold: subscribing starts listening,
+    /// disposing stops (established connections live on). Fails with
+    /// <see cref="InvalidOperationException"/> if the port is taken.
     /// </summary>
     public IObservable<TcpConnection> Listen(ushort port) => Listen(port, Options.Limits.ListenBacklog);
 
@@ -104,31 +107,66 @@ public sealed partial class TcpStack : IDisposable
     /// </summary>
     public IObservable<TcpConnection> Listen(ushort port, int backlog) => Observable.Create<TcpConnection>(observer =>
     {
-        if (port == 0) { observer.OnError(new ArgumentOutOfRangeException(nameof(port))); return Disposable.Empty; }
         if (backlog < 0) { observer.OnError(new ArgumentOutOfRangeException(nameof(backlog), "The backlog cannot be negative.")); return Disposable.Empty; }
-        lock (_gate)
+        TcpBinding binding;
+        try
         {
-            if (_listeners.ContainsKey(port) || !Ports.TryClaim(port, exclusive: true))
-            {
-                observer.OnError(new InvalidOperationException($"Port {port} is already in use."));
-                return Disposable.Empty;
-            }
-            _listeners[port] = new ListenerState(observer, backlog);
-            Listeners.AddOrUpdate(port, port);
+            binding = Bind(port, backlog);
         }
+        catch (InvalidOperationException e)
+        {
+            observer.OnError(e);
+            return Disposable.Empty;
+        }
+        var subscription = binding.Connections.Subscribe(observer);
         return Disposable.Create(() =>
         {
-            lock (_gate)
-            {
-                if (_listeners.TryGetValue(port, out var current) && current.Observer == observer)
-                {
-                    _listeners.Remove(port);
-                    Ports.Release(port);
-                    Listeners.Remove(port);
-                }
-            }
+            subscription.Dispose();
+            binding.Dispose();
         });
     });
+
+    /// <summary>
+    /// Starts listening on <paramref name="port"/> now; 0 picks a free port from the ephemeral
+    /// range, which <see cref="TcpBinding.LocalPort"/> then says. Dispose the binding to stop.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The port is in use (or, for 0, no ephemeral port is free).</exception>
+    public TcpBinding Bind(ushort port) => Bind(port, Options.Limits.ListenBacklog);
+
+    /// <summary>
+    /// Binds <paramref name="port"/> (see <see cref="Bind(ushort)"/>), holding at most
+    /// <paramref name="backlog"/> half-open connections; further SYNs get SYN cookies or are
+    /// dropped (<see cref="StackLimits.SynCookies"/>).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="backlog"/> is negative.</exception>
+    /// <exception cref="InvalidOperationException">The port is already in use.</exception>
+    public TcpBinding Bind(ushort port, int backlog)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(backlog);
+        lock (_gate)
+        {
+            if (port == 0) port = Ports.AllocateEphemeral();
+            else if (_listeners.ContainsKey(port) || !Ports.TryClaim(port, exclusive: true))
+                throw new InvalidOperationException($"Port {port} is already in use.");
+            var binding = new TcpBinding(port, Unbind);
+            _listeners[port] = new ListenerState(binding.Sink, backlog);
+            Listeners.AddOrUpdate(port, port);
+            return binding;
+        }
+    }
+
+    private void Unbind(TcpBinding binding)
+    {
+        lock (_gate)
+        {
+            if (_listeners.TryGetValue(binding.LocalPort, out var current) && current.Observer == binding.Sink)
+            {
+                _listeners.Remove(binding.LocalPort);
+                Ports.Release(binding.LocalPort);
+                Listeners.Remove(binding.LocalPort);
+            }
+        }
+    }
 
     /// <summary>
     /// Opens a connection to <paramref name="address"/>:<paramref name="port"/>. Cold: subscribing

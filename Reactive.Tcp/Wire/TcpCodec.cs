@@ -93,7 +93,7 @@ public static class TcpCodec
         return length;
     }
 
-    private static bool TryParseOptions(ReadOnlySpan<byte> o, ref TcpOptions options)
+    internal static bool TryParseOptions(ReadOnlySpan<byte> o, ref TcpOptions options)
     {
         int i = 0;
         while (i < o.Length)
