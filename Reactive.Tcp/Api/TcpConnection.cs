@@ -59,7 +59,25 @@ public sealed class TcpConnection
     /// data stays in the receive buffer and the advertised window closes (flow control).
     /// Completes after the peer's FIN; fails with <see cref="TcpException"/> on reset or time-out.
     /// </summary>
+    /// <remarks>
+    /// <para><b>Each <see cref="ReadOnlyMemory{T}"/> is valid only during the <c>OnNext</c> call that
+    /// carries it.</b> It is a slice of the connection's receive buffer, not a copy (so steady bulk
+    /// receiving allocates nothing), and the stack reuses those bytes for new data once
+    /// <c>OnNext</c> returns. Use it inside <c>OnNext</c> (parse it, hash it, write it somewhere,
+    /// copy it); do not store it, and do not pass it through operators that hand it on later
+    /// (<c>ObserveOn</c>, <c>Buffer</c>, <c>Delay</c>, <c>ToList</c>, <c>Replay</c>, a channel, a
+    /// <c>Task</c> continuation) without copying first.</para>
+    /// <para>To keep the bytes, subscribe to <see cref="ReceivedCopies"/> instead, or copy
+    /// yourself: <c>Received.Select(m =&gt; m.ToArray())</c>. When the receive buffer wraps, one
+    /// arrival may come as two calls; chunk boundaries carry no meaning.</para>
+    /// </remarks>
     public IObservable<ReadOnlyMemory<byte>> Received { get; }
+
+    /// <summary>
+    /// <see cref="Received"/> with each chunk copied into a new array that the subscriber owns and
+    /// may keep, at the price of one allocation per chunk.
+    /// </summary>
+    public IObservable<ReadOnlyMemory<byte>> ReceivedCopies() => Received.Select(static m => (ReadOnlyMemory<byte>)m.ToArray());
 
     /// <summary>
     /// Queues <paramref name="data"/> for sending. Cold: subscribing queues it; the observable

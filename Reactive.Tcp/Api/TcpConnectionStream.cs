@@ -44,6 +44,7 @@ internal sealed class TcpConnectionStream : Stream
             if (_creditRemaining <= 0 && !_chunks.Reader.TryPeek(out _))
             {
                 _creditRemaining = buffer.Length;
+                _reader.Prepare(buffer.Length);
                 _stack.PostFromApp(_host, HostCommand.GrantCredit, _reader, buffer.Length);
             }
             if (!await _chunks.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
@@ -92,11 +93,47 @@ internal sealed class TcpConnectionStream : Stream
         base.Dispose(disposing);
     }
 
-    /// <summary>Receives delivered chunks on the pipeline and hands them to the reading task.</summary>
+    /// <summary>
+    /// Receives delivered chunks on the pipeline and hands them to the reading task. Delivered
+    /// memory is valid only during <c>OnNext</c>, so each chunk is copied into a staging array this
+    /// stream owns; it is reused from read to read, since new credit is granted only once every
+    /// staged byte has been read, and the credit bounds what one grant can stage.
+    /// </summary>
     private sealed class CreditReader(ChannelWriter<ReadOnlyMemory<byte>> writer) : IObserver<ReadOnlyMemory<byte>>
     {
+        private readonly object _gate = new();
+        private byte[] _staging = [];
+        private int _staged;
+
         public Exception? Error { get; private set; }
-        public void OnNext(ReadOnlyMemory<byte> value) => writer.TryWrite(value);
+
+        /// <summary>Makes room for <paramref name="credit"/> bytes; called before the credit is granted, with nothing staged unread.</summary>
+        public void Prepare(int credit)
+        {
+            lock (_gate)
+            {
+                if (_staging.Length < credit) _staging = new byte[credit];
+                _staged = 0;
+            }
+        }
+
+        public void OnNext(ReadOnlyMemory<byte> value)
+        {
+            ReadOnlyMemory<byte> owned;
+            lock (_gate)
+            {
+                if (value.Length <= _staging.Length - _staged)
+                {
+                    var into = _staging.AsMemory(_staged, value.Length);
+                    value.Span.CopyTo(into.Span);
+                    _staged += value.Length;
+                    owned = into;
+                }
+                else owned = value.ToArray(); // Beyond the credit: only the bytes left at a graceful close.
+            }
+            writer.TryWrite(owned);
+        }
+
         public void OnError(Exception error) { Error = error; writer.TryComplete(); }
         public void OnCompleted() => writer.TryComplete();
     }

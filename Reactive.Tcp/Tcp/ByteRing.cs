@@ -96,6 +96,18 @@ internal sealed class ByteRing
         return copy;
     }
 
+    /// <summary>
+    /// Up to <paramref name="max"/> committed bytes from the head that lie in one piece of storage
+    /// (shorter than asked when the region wraps past the ring's end). A slice, not a copy: valid
+    /// until the ring is next written, even after <see cref="Discard"/> moves the head past it.
+    /// </summary>
+    public ReadOnlyMemory<byte> HeadRun(int max)
+    {
+        int n = Math.Min(max, Count);
+        if (n <= 0) return ReadOnlyMemory<byte>.Empty;
+        return Storage.AsMemory(_head, Math.Min(n, _capacity - _head));
+    }
+
     /// <summary>Drops <paramref name="count"/> bytes from the head.</summary>
     public void Discard(int count)
     {
