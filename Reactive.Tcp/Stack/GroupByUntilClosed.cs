@@ -208,10 +208,13 @@ public static class GroupByUntilClosedExtensions
 
     // One group: a tiny subject (usually one observer) that also observes its own duration.
     private sealed class Group<TSource, TKey, TDuration>(Sink<TSource, TKey, TDuration> sink, TKey key)
-        : IGroupedObservable<TKey, TSource>, IObserver<TDuration>
+        : IGroupedObservable<TKey, TSource>, IObserver<TDuration>, IDisposable
         where TKey : notnull
     {
         private IObserver<TSource>[] _observers = [];
+        // The first subscriber (for the stack, the only one) gets the group itself as its
+        // subscription, so a live connection's group costs no separate disposable.
+        private IObserver<TSource>? _first;
         private IDisposable? _duration;
         private int _delivering;
         private bool _endPending;
@@ -231,6 +234,11 @@ public static class GroupByUntilClosedExtensions
                     _observers.CopyTo(grown, 0);
                     grown[^1] = observer;
                     _observers = grown;
+                    if (_first is null)
+                    {
+                        _first = observer;
+                        return this;
+                    }
                     return Disposable.Create((this, observer), static s => s.Item1.Unsubscribe(s.observer));
                 }
             }
@@ -306,6 +314,11 @@ public static class GroupByUntilClosedExtensions
                 if (error is null) observer.OnCompleted();
                 else observer.OnError(error);
             }
+        }
+
+        void IDisposable.Dispose()
+        {
+            if (_first is { } first) Unsubscribe(first);
         }
 
         private void Unsubscribe(IObserver<TSource> observer)

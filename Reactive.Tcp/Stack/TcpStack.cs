@@ -29,7 +29,9 @@ public sealed class TcpStack : IDisposable
     private readonly Dictionary<ushort, IObserver<UdpMessage>> _udpBindings = new();
     private readonly IsnGenerator _isn = new();
     private readonly IDisposable _pipeline;
+    private readonly Func<ConnectionHost?, StackEvent, ConnectionHost?> _step;
     private TcpEvent _inbound;
+    private TcpEffects? _spareEffects;
     private bool _disposed;
 
     /// <summary>Starts a stack on <paramref name="link"/>; every timer and every serialised hop uses <paramref name="scheduler"/>.</summary>
@@ -40,12 +42,14 @@ public sealed class TcpStack : IDisposable
         Scheduler = scheduler ?? throw new ArgumentNullException(nameof(scheduler));
         Ports = new PortAllocator(options.EphemeralPortFirst, options.EphemeralPortLast, options.Seed);
 
+        // One delegate for every group (the event carries its key), not a closure per connection.
+        _step = (host, e) => SafeStep(host ?? _hosts[e.Key], e);
         _pipeline = Observable.Merge(link.Inbound.Select(StackEvent.FromFrame), _commands)
             .Synchronize(_gate)
             .Select(Classify)
             .Where(e => e.Kind is StackEventKind.Tcp or StackEventKind.Host)
             .GroupByUntilClosed(e => e.Key, group => HostFor(group.Key))
-            .SelectMany(group => group.Scan((ConnectionHost?)null, (host, e) => SafeStep(host ?? _hosts[group.Key], e)))
+            .SelectMany(group => group.Scan((ConnectionHost?)null, _step))
             .Subscribe(host => SafeExecute(host!), error => PipelineError = error);
     }
 
@@ -263,8 +267,18 @@ public sealed class TcpStack : IDisposable
             host = new ConnectionHost(this, key);
             _hosts[key] = host;
         }
-        return host.ClosedSignal;
+        return host;
     }
+
+    /// <summary>The effects object for the next step (see <see cref="ConnectionHost.Effects"/>).</summary>
+    internal TcpEffects RentEffects()
+    {
+        var fx = _spareEffects ?? new TcpEffects();
+        _spareEffects = null;
+        return fx;
+    }
+
+    internal void ReturnEffects(TcpEffects fx) => _spareEffects = fx;
 
     /// <summary>Parses link packets, answers pings, filters stale commands. Never throws.</summary>
     private StackEvent Classify(StackEvent e)

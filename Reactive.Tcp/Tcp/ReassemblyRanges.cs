@@ -8,7 +8,7 @@ namespace Reactive.Tcp.Tcp;
 /// </summary>
 internal sealed class ReassemblyRanges
 {
-    private readonly List<SackBlock> _ranges = new(8);
+    private readonly List<SackBlock> _ranges = new(); // no array until the first range: most connections never reorder
 
     public ReassemblyRanges(int maxRanges = 64) => MaxRanges = maxRanges;
 
