@@ -211,10 +211,12 @@ public static class GroupByUntilClosedExtensions
         : IGroupedObservable<TKey, TSource>, IObserver<TDuration>, IDisposable
         where TKey : notnull
     {
-        private IObserver<TSource>[] _observers = [];
-        // The first subscriber (for the stack, the only one) gets the group itself as its
-        // subscription, so a live connection's group costs no separate disposable.
+        // The first subscriber (for the stack, the only one) is held in a field and gets the group
+        // itself as its subscription, so a live connection's group costs no array and no
+        // disposable; any later subscribers go in the array.
         private IObserver<TSource>? _first;
+        private bool _firstTaken;
+        private IObserver<TSource>[] _observers = [];
         private IDisposable? _duration;
         private int _delivering;
         private bool _endPending;
@@ -230,15 +232,16 @@ public static class GroupByUntilClosedExtensions
             {
                 if (!_ended)
                 {
+                    if (!_firstTaken)
+                    {
+                        _firstTaken = true;
+                        _first = observer;
+                        return this;
+                    }
                     var grown = new IObserver<TSource>[_observers.Length + 1];
                     _observers.CopyTo(grown, 0);
                     grown[^1] = observer;
                     _observers = grown;
-                    if (_first is null)
-                    {
-                        _first = observer;
-                        return this;
-                    }
                     return Disposable.Create((this, observer), static s => s.Item1.Unsubscribe(s.observer));
                 }
             }
@@ -263,6 +266,7 @@ public static class GroupByUntilClosedExtensions
             _delivering++;
             try
             {
+                _first?.OnNext(value);
                 var observers = _observers;
                 for (int i = 0; i < observers.Length; i++) observers[i].OnNext(value);
             }
@@ -290,6 +294,7 @@ public static class GroupByUntilClosedExtensions
         public void Detach()
         {
             _ended = true;
+            _first = null;
             _observers = [];
             _duration?.Dispose();
             _duration = null;
@@ -307,8 +312,15 @@ public static class GroupByUntilClosedExtensions
             _error = error;
             _duration?.Dispose();
             _duration = null;
+            var first = _first;
             var observers = _observers;
+            _first = null;
             _observers = [];
+            if (first is not null)
+            {
+                if (error is null) first.OnCompleted();
+                else first.OnError(error);
+            }
             foreach (var observer in observers)
             {
                 if (error is null) observer.OnCompleted();
@@ -318,7 +330,7 @@ public static class GroupByUntilClosedExtensions
 
         void IDisposable.Dispose()
         {
-            if (_first is { } first) Unsubscribe(first);
+            lock (sink.Gate) _first = null;
         }
 
         private void Unsubscribe(IObserver<TSource> observer)

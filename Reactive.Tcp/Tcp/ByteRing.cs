@@ -9,7 +9,11 @@ namespace Reactive.Tcp.Tcp;
 /// array pool on first write and given back by <see cref="Release"/>, so an idle connection that
 /// never moved data holds no buffer at all.
 /// </summary>
-internal sealed class ByteRing
+/// <remarks>
+/// A struct that <see cref="Tcb"/> holds inline and hands out by reference (one object fewer per
+/// direction and connection); take it as <c>ref var ring = ref tcb.ReceiveBuffer</c>, never as a copy.
+/// </remarks>
+internal struct ByteRing
 {
     private readonly int _capacity;
     private byte[]? _storage;

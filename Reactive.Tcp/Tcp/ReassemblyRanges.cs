@@ -6,17 +6,24 @@ namespace Reactive.Tcp.Tcp;
 /// The out-of-order byte ranges held beyond RCV.NXT, kept sorted and merged. Bounded: when full,
 /// a new disjoint range is refused (the data is dropped and the peer retransmits it).
 /// </summary>
-internal sealed class ReassemblyRanges
+/// <remarks>
+/// A struct that <see cref="Tcb"/> holds inline and hands out by reference, so an idle connection
+/// pays for neither an object nor a list; callers must not copy it into a local and mutate that.
+/// </remarks>
+internal struct ReassemblyRanges
 {
+    private const int DefaultMaxRanges = 64;
+    private readonly int _maxRanges;
+
     // Made on the first range: most connections never see reordering or SACK blocks.
     private List<SackBlock>? _list;
     private static readonly List<SackBlock> NoRanges = new(0);
     private List<SackBlock> Items => _list ??= new List<SackBlock>();
 
-    public ReassemblyRanges(int maxRanges = 64) => MaxRanges = maxRanges;
+    public ReassemblyRanges(int maxRanges = DefaultMaxRanges) => _maxRanges = maxRanges;
 
     /// <summary>Most disjoint ranges held at once.</summary>
-    public int MaxRanges { get; }
+    public readonly int MaxRanges => _maxRanges == 0 ? DefaultMaxRanges : _maxRanges;
 
     /// <summary>Number of disjoint ranges held.</summary>
     public int Count => _list?.Count ?? 0;

@@ -132,7 +132,7 @@ public static partial class TcpStep
     private static void Receive(Tcb tcb, SeqNum seq, ReadOnlySpan<byte> data)
     {
         int offset = seq - tcb.RcvNxt;
-        var ring = tcb.ReceiveBuffer;
+        ref var ring = ref tcb.ReceiveBuffer;
         if (offset > 0)
         {
             if (!tcb.OutOfOrder.Add(seq, seq + data.Length)) return; // No room to track it: the peer will resend.
@@ -174,7 +174,7 @@ public static partial class TcpStep
     /// </summary>
     private static bool DeliverReadable(Tcb tcb, TcpEffects fx)
     {
-        var ring = tcb.ReceiveBuffer;
+        ref var ring = ref tcb.ReceiveBuffer;
         bool delivered = false;
         while (ring.Count > 0 && tcb.ReadCredit > 0)
         {
