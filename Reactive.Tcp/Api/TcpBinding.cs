@@ -4,7 +4,7 @@ using Reactive.Tcp.Stack;
 namespace Reactive.Tcp.Api;
 
 /// <summary>
-/// A port a <see cref="TcpStack"/> listens on, from <see cref="TcpStack.Bind"/>: says which port
+/// A port a <see cref="TcpStack"/> listens on, from <see cref="TcpStack.Bind(ushort)"/>: says which port
 /// it is (the one chosen when 0 was asked for) and yields the connections it accepts.
 /// Disposing stops listening (new SYNs are refused) and completes <see cref="Connections"/>;
 /// connections already accepted live on.

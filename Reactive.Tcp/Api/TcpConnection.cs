@@ -17,49 +17,68 @@ public sealed class TcpConnection
 {
     private readonly ConnectionHost _host;
     private readonly TcpStack _stack;
-    private readonly BehaviorSubject<TcpState> _states = new(TcpState.Established);
+    // Made when someone first subscribes to States (most connections are never watched); until
+    // then the state lives in _state alone. Guarded by _stateGate against the pipeline publishing.
+    private BehaviorSubject<TcpState>? _states;
+    private volatile TcpState _state = TcpState.Established;
+    private bool _terminated;
     private int _readerAttached;
 
     internal TcpConnection(ConnectionHost host, TcpStack stack)
     {
         _host = host;
         _stack = stack;
-        Received = Observable.Create<ReadOnlyMemory<byte>>(observer =>
-        {
-            if (Interlocked.CompareExchange(ref _readerAttached, 1, 0) != 0)
-            {
-                observer.OnError(new InvalidOperationException("Received allows one subscriber at a time."));
-                return Disposable.Empty;
-            }
-            var reader = new ReaderObserver(observer);
-            _stack.PostFromApp(_host, HostCommand.AttachReader, reader);
-            return Disposable.Create(() =>
-            {
-                reader.Stop();
-                Volatile.Write(ref _readerAttached, 0);
-                _stack.PostFromApp(_host, HostCommand.DetachReader, reader);
-            });
-        });
     }
+
+    private object StateGate => this;
 
     /// <summary>The 4-tuple, seen from this stack.</summary>
     public ConnectionKey Key => _host.Key;
 
     /// <summary>The current state.</summary>
-    public TcpState State => _states.Value;
+    public TcpState State => _state;
 
     /// <summary>Why the connection failed, once it has; <see cref="TcpError.None"/> otherwise.</summary>
     public TcpError Error { get; private set; }
 
     /// <summary>State changes, starting with the current state; completes at CLOSED.</summary>
-    public IObservable<TcpState> States => _states.AsObservable();
+    public IObservable<TcpState> States => Observable.Defer(() =>
+    {
+        lock (StateGate)
+        {
+            if (_states is null)
+            {
+                _states = new BehaviorSubject<TcpState>(_state);
+                if (_terminated) _states.OnCompleted();
+            }
+            return _states.AsObservable();
+        }
+    });
 
     /// <summary>
     /// The bytes the peer sends, in order. One subscriber at a time; while nobody subscribes,
     /// data stays in the receive buffer and the advertised window closes (flow control).
     /// Completes after the peer's FIN; fails with <see cref="TcpException"/> on reset or time-out.
     /// </summary>
-    public IObservable<ReadOnlyMemory<byte>> Received { get; }
+    /// <remarks>
+    /// <para><b>Each <see cref="ReadOnlyMemory{T}"/> is valid only during the <c>OnNext</c> call that
+    /// carries it.</b> It is a slice of the connection's receive buffer, not a copy (so steady bulk
+    /// receiving allocates nothing), and the stack reuses those bytes for new data once
+    /// <c>OnNext</c> returns. Use it inside <c>OnNext</c> (parse it, hash it, write it somewhere,
+    /// copy it); do not store it, and do not pass it through operators that hand it on later
+    /// (<c>ObserveOn</c>, <c>Buffer</c>, <c>Delay</c>, <c>ToList</c>, <c>Replay</c>, a channel, a
+    /// <c>Task</c> continuation) without copying first.</para>
+    /// <para>To keep the bytes, subscribe to <see cref="ReceivedCopies"/> instead, or copy
+    /// yourself: <c>Received.Select(m =&gt; m.ToArray())</c>. When the receive buffer wraps, one
+    /// arrival may come as two calls; chunk boundaries carry no meaning.</para>
+    /// </remarks>
+    public IObservable<ReadOnlyMemory<byte>> Received => new ReceivedObservable(this);
+
+    /// <summary>
+    /// <see cref="Received"/> with each chunk copied into a new array that the subscriber owns and
+    /// may keep, at the price of one allocation per chunk.
+    /// </summary>
+    public IObservable<ReadOnlyMemory<byte>> ReceivedCopies() => Received.Select(static m => (ReadOnlyMemory<byte>)m.ToArray());
 
     /// <summary>
     /// Queues <paramref name="data"/> for sending. Cold: subscribing queues it; the observable
@@ -103,24 +122,86 @@ public sealed class TcpConnection
 
     internal void PublishState(TcpState state)
     {
-        if (_states.IsDisposed || _states.Value == state) return;
-        _states.OnNext(state);
+        BehaviorSubject<TcpState>? states;
+        lock (StateGate)
+        {
+            if (_terminated || _state == state) return;
+            _state = state;
+            states = _states;
+        }
+        states?.OnNext(state);
     }
 
     internal void Terminate(TcpError error)
     {
         Error = error;
         PublishState(TcpState.Closed);
-        _states.OnCompleted();
+        BehaviorSubject<TcpState>? states;
+        lock (StateGate)
+        {
+            if (_terminated) return;
+            _terminated = true;
+            states = _states;
+        }
+        states?.OnCompleted();
     }
 
-    /// <summary>Stops forwarding after unsubscription, since the detach reaches the pipeline later.</summary>
-    private sealed class ReaderObserver(IObserver<ReadOnlyMemory<byte>> inner) : IObserver<ReadOnlyMemory<byte>>
+    private IDisposable AttachReader(IObserver<ReadOnlyMemory<byte>> observer)
+    {
+        if (Interlocked.CompareExchange(ref _readerAttached, 1, 0) != 0)
+        {
+            observer.OnError(new InvalidOperationException("Received allows one subscriber at a time."));
+            return Disposable.Empty;
+        }
+        var reader = new ReaderObserver(observer, this);
+        _stack.PostFromApp(_host, HostCommand.AttachReader, reader);
+        return reader;
+    }
+
+    /// <summary><see cref="Received"/>: a small object made per use, so an idle connection carries none.</summary>
+    private sealed class ReceivedObservable(TcpConnection connection) : IObservable<ReadOnlyMemory<byte>>
+    {
+        public IDisposable Subscribe(IObserver<ReadOnlyMemory<byte>> observer)
+        {
+            ArgumentNullException.ThrowIfNull(observer);
+            return connection.AttachReader(observer);
+        }
+    }
+
+    /// <summary>
+    /// The reader the pipeline delivers to, and the subscription that detaches it: it stops
+    /// forwarding at once on disposal, since the detach reaches the pipeline later.
+    /// </summary>
+    private sealed class ReaderObserver(IObserver<ReadOnlyMemory<byte>> inner, TcpConnection connection) : IObserver<ReadOnlyMemory<byte>>, IDisposable
     {
         private volatile bool _stopped;
-        public void Stop() => _stopped = true;
+        private int _disposed;
+
         public void OnNext(ReadOnlyMemory<byte> value) { if (!_stopped) inner.OnNext(value); }
-        public void OnError(Exception error) { if (!_stopped) inner.OnError(error); }
-        public void OnCompleted() { if (!_stopped) inner.OnCompleted(); }
+
+        // A terminal notification also ends the subscription, as Observable.Create's would.
+        public void OnError(Exception error)
+        {
+            if (_stopped) return;
+            _stopped = true;
+            try { inner.OnError(error); }
+            finally { Dispose(); }
+        }
+
+        public void OnCompleted()
+        {
+            if (_stopped) return;
+            _stopped = true;
+            try { inner.OnCompleted(); }
+            finally { Dispose(); }
+        }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+            _stopped = true;
+            Volatile.Write(ref connection._readerAttached, 0);
+            connection._stack.PostFromApp(connection._host, HostCommand.DetachReader, this);
+        }
     }
 }

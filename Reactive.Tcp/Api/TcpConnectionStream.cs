@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Threading.Channels;
 using Reactive.Tcp.Stack;
 
@@ -44,6 +45,7 @@ internal sealed class TcpConnectionStream : Stream
             if (_creditRemaining <= 0 && !_chunks.Reader.TryPeek(out _))
             {
                 _creditRemaining = buffer.Length;
+                _reader.Prepare(buffer.Length);
                 _stack.PostFromApp(_host, HostCommand.GrantCredit, _reader, buffer.Length);
             }
             if (!await _chunks.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
@@ -57,6 +59,9 @@ internal sealed class TcpConnectionStream : Stream
         int n = Math.Min(buffer.Length, _leftover.Length);
         _leftover.Span[..n].CopyTo(buffer.Span);
         _leftover = _leftover[n..];
+        // Every credited byte read: the staging array goes back to the pool, so a connection
+        // waiting for its next request holds none.
+        if (_leftover.IsEmpty && _creditRemaining <= 0 && !_chunks.Reader.TryPeek(out _)) _reader.Release();
         return n;
     }
 
@@ -87,16 +92,68 @@ internal sealed class TcpConnectionStream : Stream
         if (!_disposed && disposing)
         {
             _disposed = true;
+            _reader.Release();
             _connection.Close();
         }
         base.Dispose(disposing);
     }
 
-    /// <summary>Receives delivered chunks on the pipeline and hands them to the reading task.</summary>
+    /// <summary>
+    /// Receives delivered chunks on the pipeline and hands them to the reading task. Delivered
+    /// memory is valid only during <c>OnNext</c>, so each chunk is copied into a staging array
+    /// rented from the shared pool when the first bytes of a grant arrive and given back once the
+    /// reader has read them all. One grant's credit bounds what it stages; new credit is granted
+    /// only once every staged byte has been read. The lock orders the pipeline's copying against
+    /// the reader's preparing and releasing.
+    /// </summary>
     private sealed class CreditReader(ChannelWriter<ReadOnlyMemory<byte>> writer) : IObserver<ReadOnlyMemory<byte>>
     {
+        private readonly object _gate = new();
+        private byte[]? _staging;
+        private int _room;
+        private int _staged;
+
         public Exception? Error { get; private set; }
-        public void OnNext(ReadOnlyMemory<byte> value) => writer.TryWrite(value);
+
+        /// <summary>Makes room for <paramref name="credit"/> bytes; called before the credit is granted, with nothing staged unread.</summary>
+        public void Prepare(int credit)
+        {
+            lock (_gate)
+            {
+                _room = credit;
+                _staged = 0;
+            }
+        }
+
+        /// <summary>Gives the staging array back; called when nothing staged is left unread.</summary>
+        public void Release()
+        {
+            lock (_gate)
+            {
+                if (_staging is { } staging) ArrayPool<byte>.Shared.Return(staging);
+                _staging = null;
+                _room = _staged = 0;
+            }
+        }
+
+        public void OnNext(ReadOnlyMemory<byte> value)
+        {
+            ReadOnlyMemory<byte> owned;
+            lock (_gate)
+            {
+                if (value.Length <= _room - _staged)
+                {
+                    _staging ??= ArrayPool<byte>.Shared.Rent(_room);
+                    var into = _staging.AsMemory(_staged, value.Length);
+                    value.Span.CopyTo(into.Span);
+                    _staged += value.Length;
+                    owned = into;
+                }
+                else owned = value.ToArray(); // Beyond the credit: only the bytes left at a graceful close.
+            }
+            writer.TryWrite(owned);
+        }
+
         public void OnError(Exception error) { Error = error; writer.TryComplete(); }
         public void OnCompleted() => writer.TryComplete();
     }

@@ -1,6 +1,5 @@
 using System.Reactive;
 using System.Reactive.Concurrency;
-using System.Reactive.Subjects;
 using Reactive.Tcp.Api;
 using Reactive.Tcp.Tcp;
 using Reactive.Tcp.Wire;
@@ -12,10 +11,18 @@ namespace Reactive.Tcp.Stack;
 /// runs <see cref="TcpStep.Handle"/>, and carries out the effects (transmit, deliver, timers,
 /// completion of the application's observables). Only the stack's serial pipeline calls it.
 /// </summary>
-internal sealed partial class ConnectionHost
+/// <remarks>
+/// It is also the observable that ends the connection's group in the stack's GroupByUntilClosed:
+/// it fires once, at CLOSED, to its one subscriber. That and the other lazily made parts below
+/// keep an idle connection small (issue 5: process memory per idle connection).
+/// </remarks>
+internal sealed partial class ConnectionHost : IObservable<Unit>
 {
+    private static readonly Queue<PendingSend> NoSends = new(0);
     private readonly TcpStack _stack;
-    private readonly Queue<PendingSend> _sends = new();
+    private Queue<PendingSend> _sends = NoSends; // made on the first send; an idle connection keeps none
+    private IObserver<Unit>? _closedObserver;
+    private TcpEffects? _effects;
     private IObserver<TcpConnection>? _connectObserver;
     private IObserver<ReadOnlyMemory<byte>>? _reader;
     private long _wakeAt = long.MaxValue;
@@ -37,14 +44,30 @@ internal sealed partial class ConnectionHost
 
     public ConnectionKey Key { get; }
     public Tcb? Tcb { get; private set; }
-    public TcpEffects Effects { get; } = new();
+
+    /// <summary>
+    /// The effects of the step in progress: the stack's one spare, taken for the step and handed
+    /// back after <see cref="Execute"/> (the pipeline is serial, so one is enough; a step that
+    /// re-enters the pipeline from inside an execution gets a fresh one).
+    /// </summary>
+    public TcpEffects Effects => _effects ??= _stack.RentEffects();
     public bool Active { get; }
     public bool Finished { get; private set; }
     public bool ReceiveDone { get; private set; }
     public TcpConnection? Connection { get; private set; }
 
-    /// <summary>Fires once when the connection is CLOSED: ends its group in GroupByUntil.</summary>
-    public AsyncSubject<Unit> ClosedSignal { get; } = new();
+    /// <summary>Fires once when the connection is CLOSED (ends its group in GroupByUntilClosed); one subscriber.</summary>
+    public IDisposable Subscribe(IObserver<Unit> observer)
+    {
+        if (Finished)
+        {
+            observer.OnNext(Unit.Default);
+            observer.OnCompleted();
+        }
+        else _closedObserver = observer;
+        // Nothing to undo: the observer is let go when the connection closes, as the host is.
+        return System.Reactive.Disposables.Disposable.Empty;
+    }
 
     /// <summary>Applies one event: the pure step, nothing else (effects are carried out by <see cref="Execute"/>).</summary>
     public ConnectionHost Step(in StackEvent e)
@@ -69,6 +92,7 @@ internal sealed partial class ConnectionHost
             switch (e.Command)
             {
                 case HostCommand.Enqueue:
+                    if (ReferenceEquals(_sends, NoSends)) _sends = new Queue<PendingSend>(2);
                     _sends.Enqueue((PendingSend)e.Argument!);
                     goto case HostCommand.Pump;
                 case HostCommand.Pump:
@@ -101,10 +125,25 @@ internal sealed partial class ConnectionHost
         return this;
     }
 
-    /// <summary>Carries out the last step's effects.</summary>
+    /// <summary>Carries out the last step's effects, then hands the effects object back to the stack.</summary>
     public void Execute()
     {
-        var fx = Effects;
+        try
+        {
+            ExecuteEffects(Effects);
+        }
+        finally
+        {
+            if (_effects is { } fx)
+            {
+                _effects = null;
+                _stack.ReturnEffects(fx);
+            }
+        }
+    }
+
+    private void ExecuteEffects(TcpEffects fx)
+    {
         var tcb = Tcb!;
         for (int i = 0; i < fx.Transmit.Count; i++)
         {
@@ -255,8 +294,12 @@ internal sealed partial class ConnectionHost
             }
         }
         Connection?.Terminate(error);
-        ClosedSignal.OnNext(Unit.Default);
-        ClosedSignal.OnCompleted();
+        if (_closedObserver is { } closed)
+        {
+            _closedObserver = null;
+            closed.OnNext(Unit.Default);
+            closed.OnCompleted();
+        }
     }
 
     private void ArmWake(long deadline)

@@ -222,9 +222,14 @@ public static class GroupByUntilClosedExtensions
 
     // One group: a tiny subject (usually one observer) that also observes its own duration.
     private sealed class Group<TSource, TKey, TDuration>(Sink<TSource, TKey, TDuration> sink, TKey key)
-        : IGroupedObservable<TKey, TSource>, IObserver<TDuration>
+        : IGroupedObservable<TKey, TSource>, IObserver<TDuration>, IDisposable
         where TKey : notnull
     {
+        // The first subscriber (for the stack, the only one) is held in a field and gets the group
+        // itself as its subscription, so a live connection's group costs no array and no
+        // disposable; any later subscribers go in the array.
+        private IObserver<TSource>? _first;
+        private bool _firstTaken;
         private IObserver<TSource>[] _observers = [];
         private IDisposable? _duration;
         private int _delivering;
@@ -241,6 +246,12 @@ public static class GroupByUntilClosedExtensions
             {
                 if (!_ended)
                 {
+                    if (!_firstTaken)
+                    {
+                        _firstTaken = true;
+                        _first = observer;
+                        return this;
+                    }
                     var grown = new IObserver<TSource>[_observers.Length + 1];
                     _observers.CopyTo(grown, 0);
                     grown[^1] = observer;
@@ -269,6 +280,7 @@ public static class GroupByUntilClosedExtensions
             _delivering++;
             try
             {
+                _first?.OnNext(value);
                 var observers = _observers;
                 for (int i = 0; i < observers.Length; i++) observers[i].OnNext(value);
             }
@@ -296,6 +308,7 @@ public static class GroupByUntilClosedExtensions
         public void Detach()
         {
             _ended = true;
+            _first = null;
             _observers = [];
             _duration?.Dispose();
             _duration = null;
@@ -313,13 +326,25 @@ public static class GroupByUntilClosedExtensions
             _error = error;
             _duration?.Dispose();
             _duration = null;
+            var first = _first;
             var observers = _observers;
+            _first = null;
             _observers = [];
+            if (first is not null)
+            {
+                if (error is null) first.OnCompleted();
+                else first.OnError(error);
+            }
             foreach (var observer in observers)
             {
                 if (error is null) observer.OnCompleted();
                 else observer.OnError(error);
             }
+        }
+
+        void IDisposable.Dispose()
+        {
+            lock (sink.Gate) _first = null;
         }
 
         private void Unsubscribe(IObserver<TSource> observer)

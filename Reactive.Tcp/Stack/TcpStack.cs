@@ -33,7 +33,9 @@ public sealed partial class TcpStack : IDisposable
     private readonly IcmpRateLimiter _icmpErrorLimit;
     private PooledPacket? _reassembled;
     private int _nextIdentification;
+    private readonly Func<ConnectionHost?, StackEvent, ConnectionHost?> _step;
     private TcpEvent _inbound;
+    private TcpEffects? _spareEffects;
     private bool _disposed;
 
     /// <summary>Starts a stack on <paramref name="link"/>; every timer and every serialised hop uses <paramref name="scheduler"/>.</summary>
@@ -46,12 +48,14 @@ public sealed partial class TcpStack : IDisposable
         _reassembler = new FragmentReassembler(options.Reassembly, scheduler, _gate, Drops);
         _icmpErrorLimit = new IcmpRateLimiter(options.IcmpErrors.Interval, options.IcmpErrors.Burst);
 
+        // One delegate for every group (the event carries its key), not a closure per connection.
+        _step = (host, e) => SafeStep(host ?? _hosts[e.Key], e);
         _pipeline = Observable.Merge(link.Inbound.Select(StackEvent.FromFrame), _commands)
             .Synchronize(_gate)
             .Select(Classify)
             .Where(e => e.Kind is StackEventKind.Tcp or StackEventKind.Host)
             .GroupByUntilClosed(e => e.Key, group => HostFor(group.Key))
-            .SelectMany(group => group.Scan((ConnectionHost?)null, (host, e) => SafeStep(host ?? _hosts[group.Key], e)))
+            .SelectMany(group => group.Scan((ConnectionHost?)null, _step))
             .Subscribe(host => SafeExecute(host!), FailConnections);
     }
 
@@ -345,8 +349,18 @@ public sealed partial class TcpStack : IDisposable
             host = new ConnectionHost(this, key);
             _hosts[key] = host;
         }
-        return host.ClosedSignal;
+        return host;
     }
+
+    /// <summary>The effects object for the next step (see <see cref="ConnectionHost.Effects"/>).</summary>
+    internal TcpEffects RentEffects()
+    {
+        var fx = _spareEffects ?? new TcpEffects();
+        _spareEffects = null;
+        return fx;
+    }
+
+    internal void ReturnEffects(TcpEffects fx) => _spareEffects = fx;
 
     /// <summary>Parses link packets, answers pings, filters stale commands. Never throws.</summary>
     private StackEvent Classify(StackEvent e)

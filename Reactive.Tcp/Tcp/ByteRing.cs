@@ -9,7 +9,11 @@ namespace Reactive.Tcp.Tcp;
 /// array pool on first write and given back by <see cref="Release"/>, so an idle connection that
 /// never moved data holds no buffer at all.
 /// </summary>
-internal sealed class ByteRing
+/// <remarks>
+/// A struct that <see cref="Tcb"/> holds inline and hands out by reference (one object fewer per
+/// direction and connection); take it as <c>ref var ring = ref tcb.ReceiveBuffer</c>, never as a copy.
+/// </remarks>
+internal struct ByteRing
 {
     private static long _rented;
     private readonly int _capacity;
@@ -112,6 +116,18 @@ internal sealed class ByteRing
         var copy = new byte[count];
         CopyTo(offset, copy);
         return copy;
+    }
+
+    /// <summary>
+    /// Up to <paramref name="max"/> committed bytes from the head that lie in one piece of storage
+    /// (shorter than asked when the region wraps past the ring's end). A slice, not a copy: valid
+    /// until the ring is next written, even after <see cref="Discard"/> moves the head past it.
+    /// </summary>
+    public ReadOnlyMemory<byte> HeadRun(int max)
+    {
+        int n = Math.Min(max, Count);
+        if (n <= 0) return ReadOnlyMemory<byte>.Empty;
+        return Storage.AsMemory(_head, Math.Min(n, _capacity - _head));
     }
 
     /// <summary>Drops <paramref name="count"/> bytes from the head.</summary>

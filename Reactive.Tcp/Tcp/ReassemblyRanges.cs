@@ -6,38 +6,49 @@ namespace Reactive.Tcp.Tcp;
 /// The out-of-order byte ranges held beyond RCV.NXT, kept sorted and merged. Bounded: when full,
 /// a new disjoint range is refused (the data is dropped and the peer retransmits it).
 /// </summary>
-internal sealed class ReassemblyRanges
+/// <remarks>
+/// A struct that <see cref="Tcb"/> holds inline and hands out by reference, so an idle connection
+/// pays for neither an object nor a list; callers must not copy it into a local and mutate that.
+/// </remarks>
+internal struct ReassemblyRanges
 {
-    private readonly List<SackBlock> _ranges = new(8);
+    private const int DefaultMaxRanges = 64;
+    private readonly int _maxRanges;
 
-    public ReassemblyRanges(int maxRanges = 64) => MaxRanges = maxRanges;
+    // Made on the first range: most connections never see reordering or SACK blocks.
+    private List<SackBlock>? _list;
+    private static readonly List<SackBlock> NoRanges = new(0);
+    private List<SackBlock> Items => _list ??= new List<SackBlock>();
+
+    public ReassemblyRanges(int maxRanges = DefaultMaxRanges) => _maxRanges = maxRanges;
 
     /// <summary>Most disjoint ranges held at once.</summary>
-    public int MaxRanges { get; }
+    public readonly int MaxRanges => _maxRanges == 0 ? DefaultMaxRanges : _maxRanges;
 
     /// <summary>Number of disjoint ranges held.</summary>
-    public int Count => _ranges.Count;
+    public int Count => _list?.Count ?? 0;
 
     /// <summary>The ranges, lowest first.</summary>
-    public IReadOnlyList<SackBlock> Ranges => _ranges;
+    public IReadOnlyList<SackBlock> Ranges => _list ?? NoRanges;
 
     /// <summary>Adds <c>[left, right)</c>, merging with neighbours; false when refused for lack of room.</summary>
     public bool Add(SeqNum left, SeqNum right)
     {
         if (right <= left) return true;
+        var ranges = Items;
         int i = 0;
-        while (i < _ranges.Count && _ranges[i].Right < left) i++;
+        while (i < ranges.Count && ranges[i].Right < left) i++;
         // i is the first range that could touch or follow [left, right).
         int j = i;
-        while (j < _ranges.Count && _ranges[j].Left <= right)
+        while (j < ranges.Count && ranges[j].Left <= right)
         {
-            left = SeqNum.Min(left, _ranges[j].Left);
-            right = SeqNum.Max(right, _ranges[j].Right);
+            left = SeqNum.Min(left, ranges[j].Left);
+            right = SeqNum.Max(right, ranges[j].Right);
             j++;
         }
-        if (j == i && _ranges.Count >= MaxRanges) return false;
-        _ranges.RemoveRange(i, j - i);
-        _ranges.Insert(i, new SackBlock(left, right));
+        if (j == i && ranges.Count >= MaxRanges) return false;
+        ranges.RemoveRange(i, j - i);
+        ranges.Insert(i, new SackBlock(left, right));
         return true;
     }
 
@@ -49,10 +60,11 @@ internal sealed class ReassemblyRanges
     public SeqNum TakeContiguous(SeqNum rcvNxt)
     {
         var next = rcvNxt;
-        while (_ranges.Count > 0 && _ranges[0].Left <= next)
+        if (_list is not { } ranges) return next;
+        while (ranges.Count > 0 && ranges[0].Left <= next)
         {
-            next = SeqNum.Max(next, _ranges[0].Right);
-            _ranges.RemoveAt(0);
+            next = SeqNum.Max(next, ranges[0].Right);
+            ranges.RemoveAt(0);
         }
         return next;
     }
@@ -60,18 +72,19 @@ internal sealed class ReassemblyRanges
     /// <summary>Drops whatever lies below <paramref name="edge"/> (the sender's SND.UNA moved past it).</summary>
     public void DiscardBelow(SeqNum edge)
     {
-        while (_ranges.Count > 0 && _ranges[0].Right <= edge) _ranges.RemoveAt(0);
-        if (_ranges.Count > 0 && _ranges[0].Left < edge) _ranges[0] = new SackBlock(edge, _ranges[0].Right);
+        if (_list is not { } ranges) return;
+        while (ranges.Count > 0 && ranges[0].Right <= edge) ranges.RemoveAt(0);
+        if (ranges.Count > 0 && ranges[0].Left < edge) ranges[0] = new SackBlock(edge, ranges[0].Right);
     }
 
     /// <summary>The right edge of the highest range, or <paramref name="otherwise"/> when empty.</summary>
-    public SeqNum HighestRight(SeqNum otherwise) => _ranges.Count > 0 ? _ranges[^1].Right : otherwise;
+    public SeqNum HighestRight(SeqNum otherwise) => _list is { Count: > 0 } ranges ? ranges[^1].Right : otherwise;
 
     /// <summary>Bytes held in ranges below <paramref name="limit"/>.</summary>
     public int BytesBelow(SeqNum limit)
     {
         int total = 0;
-        foreach (var r in _ranges)
+        foreach (var r in _list ?? NoRanges)
         {
             if (r.Left >= limit) break;
             total += SeqNum.Min(r.Right, limit) - r.Left;
@@ -86,7 +99,7 @@ internal sealed class ReassemblyRanges
     public bool NextGap(SeqNum from, SeqNum limit, out SeqNum start, out int length)
     {
         start = from;
-        foreach (var r in _ranges)
+        foreach (var r in _list ?? NoRanges)
         {
             if (r.Right <= start) continue;
             if (r.Left > start)
@@ -104,7 +117,7 @@ internal sealed class ReassemblyRanges
     /// <summary>The range holding <paramref name="seq"/>, if any.</summary>
     public bool TryFind(SeqNum seq, out SackBlock range)
     {
-        foreach (var r in _ranges)
+        foreach (var r in _list ?? NoRanges)
         {
             if (seq >= r.Left && seq < r.Right) { range = r; return true; }
             if (r.Left > seq) break;
@@ -114,5 +127,5 @@ internal sealed class ReassemblyRanges
     }
 
     /// <summary>Forgets every range.</summary>
-    public void Clear() => _ranges.Clear();
+    public void Clear() => _list?.Clear();
 }

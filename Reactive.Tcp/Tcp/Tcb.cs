@@ -21,9 +21,9 @@ public sealed class Tcb
         State = state;
         SndUna = SndNxt = SndMax = EcnRecover = iss;
         SendBufferStart = iss + 1;
-        SendBuffer = new ByteRing(config.SendBufferSize);
-        ReceiveBuffer = new ByteRing(config.ReceiveBufferSize);
-        Rtt = new RttEstimator(config);
+        _sendBuffer = new ByteRing(config.SendBufferSize);
+        _receiveBuffer = new ByteRing(config.ReceiveBufferSize);
+        _rtt = new RttEstimator(config);
         PeerMss = config.DefaultPeerMss;
         if (config.InitialCongestionWindowSegments > 0) Congestion = config.CongestionControl();
         if (config.WindowScaling)
@@ -70,7 +70,8 @@ public sealed class Tcb
     /// <summary>Sequence number of the first byte in <see cref="SendBuffer"/>.</summary>
     internal SeqNum SendBufferStart { get; set; }
     /// <summary>Unacknowledged and unsent application data.</summary>
-    internal ByteRing SendBuffer { get; }
+    internal ref ByteRing SendBuffer => ref _sendBuffer;
+    private ByteRing _sendBuffer;
     /// <summary>Sequence number just past the last byte queued by the application.</summary>
     internal SeqNum SendDataEnd => SendBufferStart + SendBuffer.Count;
     /// <summary>The application asked to close: a FIN follows the queued data.</summary>
@@ -96,9 +97,11 @@ public sealed class Tcb
     /// <summary>Shift we offer in our SYN.</summary>
     internal int OfferedRcvShift { get; }
     /// <summary>In-order undelivered data, then out-of-order data at its offset.</summary>
-    internal ByteRing ReceiveBuffer { get; }
+    internal ref ByteRing ReceiveBuffer => ref _receiveBuffer;
+    private ByteRing _receiveBuffer;
     /// <summary>Out-of-order ranges held beyond RCV.NXT.</summary>
-    internal ReassemblyRanges OutOfOrder { get; } = new();
+    internal ref ReassemblyRanges OutOfOrder => ref _outOfOrder;
+    private ReassemblyRanges _outOfOrder = new(maxRanges: 64);
     /// <summary>Sequence number of the peer's FIN once seen (possibly ahead of RCV.NXT).</summary>
     internal SeqNum? PeerFinSeq { get; set; }
     /// <summary>The peer's FIN has been taken in order.</summary>
@@ -114,7 +117,8 @@ public sealed class Tcb
 
     // --- retransmission and congestion ---
     /// <summary>RTO estimator.</summary>
-    internal RttEstimator Rtt { get; }
+    internal ref RttEstimator Rtt => ref _rtt;
+    private RttEstimator _rtt;
     /// <summary>Smoothed RTT (ticks); 0 before the first sample.</summary>
     public long SmoothedRtt => Rtt.Srtt;
     /// <summary>Current retransmission timeout (ticks).</summary>
@@ -142,7 +146,8 @@ public sealed class Tcb
     /// <summary>Both sides sent SACK-permitted: ACKs carry SACK blocks and loss recovery uses them.</summary>
     public bool SackEnabled { get; internal set; }
     /// <summary>Ranges above SND.UNA the peer reported holding (the sender's scoreboard).</summary>
-    internal ReassemblyRanges Scoreboard { get; } = new(maxRanges: 32);
+    internal ref ReassemblyRanges Scoreboard => ref _scoreboard;
+    private ReassemblyRanges _scoreboard = new(maxRanges: 32);
     /// <summary>Highest sequence number retransmitted in the current recovery round.</summary>
     internal SeqNum HighRxt { get; set; }
     /// <summary>An ACK arrived since the current recovery round started: the peer is still answering.</summary>

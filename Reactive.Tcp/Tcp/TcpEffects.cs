@@ -14,7 +14,10 @@ public sealed class TcpEffects
     /// <summary>Segments to send, in order. Payloads may slice the send buffer: serialise them before the next step.</summary>
     public IReadOnlyList<TcpSegment> Transmit => _transmit;
 
-    /// <summary>Bytes for the application, in order (each an owned copy).</summary>
+    /// <summary>
+    /// Bytes for the application, in order. Each is a slice of the connection's receive buffer,
+    /// not a copy: valid only until the next step on the same block (hand it on, or copy it, first).
+    /// </summary>
     public IReadOnlyList<ReadOnlyMemory<byte>> Deliver => _deliver;
 
     /// <summary>Bytes of a <see cref="TcpEventKind.Send"/> that the send buffer took.</summary>

@@ -133,7 +133,7 @@ public static partial class TcpStep
     private static void Receive(Tcb tcb, SeqNum seq, ReadOnlySpan<byte> data)
     {
         int offset = seq - tcb.RcvNxt;
-        var ring = tcb.ReceiveBuffer;
+        ref var ring = ref tcb.ReceiveBuffer;
         if (offset > 0)
         {
             if (!tcb.OutOfOrder.Add(seq, seq + data.Length)) return; // No room to track it: the peer will resend.
@@ -175,16 +175,16 @@ public static partial class TcpStep
     /// </summary>
     private static bool DeliverReadable(Tcb tcb, TcpEffects fx)
     {
-        var ring = tcb.ReceiveBuffer;
+        ref var ring = ref tcb.ReceiveBuffer;
         bool delivered = false;
         while (ring.Count > 0 && tcb.ReadCredit > 0)
         {
-            int n = (int)Math.Min(ring.Count, Math.Min(tcb.ReadCredit, 64 * 1024));
-            var copy = new byte[n];
-            ring.CopyTo(0, copy);
-            ring.Discard(n);
-            if (tcb.ReadCredit != long.MaxValue) tcb.ReadCredit -= n;
-            fx.DeliverData(copy);
+            // A slice of the ring, not a copy (a wrapped region goes out as two): the bytes stay put
+            // until the ring is next written, which no step does before the host has delivered them.
+            var run = ring.HeadRun((int)Math.Min(ring.Count, tcb.ReadCredit));
+            ring.Discard(run.Length);
+            if (tcb.ReadCredit != long.MaxValue) tcb.ReadCredit -= run.Length;
+            fx.DeliverData(run);
             delivered = true;
         }
         if (tcb.PeerFinReceived && ring.Count == 0 && !tcb.ReceiveCompletedSignalled)

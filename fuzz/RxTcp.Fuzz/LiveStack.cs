@@ -40,7 +40,7 @@ public sealed class LiveStack : IDisposable
         _subscriptions.Add(Stack.Listen(ListenPort).Subscribe(c =>
         {
             Accepted ??= c;
-            _subscriptions.Add(c.Received.Subscribe(m => Delivered.AddRange(m.ToArray()), _ => { }, () => { }));
+            _subscriptions.Add(c.Received.Subscribe(m => Delivered.AddRange(m.Span), _ => { }, () => { }));
             _subscriptions.Add(c.Send(new byte[LocalUnacked]).Subscribe(_ => { }, _ => { }));
         }));
         _subscriptions.Add(Stack.ReceiveUdp(UdpPort).Subscribe(_ => { }));
