@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Reactive.Tcp.Tcp;
 using Reactive.Tcp.Wire;
 using Xunit;
@@ -28,6 +29,27 @@ public class BufferTests
         Assert.Equal(8, ring.Count);
         Assert.Equal(new byte[] { 6, 7, 8, 9, 10, 11, 12, 13 }, ring.Peek(0, 8).ToArray());
         Assert.Equal(0, ring.Free);
+    }
+
+    [Fact]
+    public void ByteRing_peeks_across_the_seam_as_two_slices_of_its_storage()
+    {
+        var ring = new ByteRing(8);
+        ring.Append(new byte[] { 1, 2, 3, 4, 5, 6 });
+        ring.Discard(5);
+        ring.Append(new byte[] { 7, 8, 9, 10, 11, 12, 13 });
+
+        ring.Peek(1, 6, out var first, out var second);
+        Assert.Equal(new byte[] { 7, 8 }, first.ToArray());
+        Assert.Equal(new byte[] { 9, 10, 11, 12 }, second.ToArray());
+        Assert.True(MemoryMarshal.TryGetArray(first, out var a));
+        Assert.True(MemoryMarshal.TryGetArray(second, out var b));
+        Assert.Same(a.Array, b.Array); // both slices of the ring's one storage array, not copies
+        Assert.Equal(0, b.Offset);
+
+        ring.Peek(3, 4, out first, out second);
+        Assert.Equal(new byte[] { 9, 10, 11, 12 }, first.ToArray());
+        Assert.True(second.IsEmpty);
     }
 
     [Fact]

@@ -34,6 +34,29 @@ public class PacketBuilderTests
     }
 
     [Fact]
+    public void A_payload_in_two_slices_is_written_and_checksummed_like_one()
+    {
+        var random = new Random(77);
+        for (int i = 0; i < 500; i++)
+        {
+            var whole = RandomSegment(random);
+            var payload = whole.Payload;
+            int cut = random.Next(payload.Length + 1);
+            var split = whole;
+            split.SetPayload(payload[..cut], payload[cut..]);
+            Assert.Equal(payload.Length, split.PayloadLength);
+            Assert.Equal(whole.SequenceLength, split.SequenceLength);
+            Assert.Equal(payload.ToArray(), split.Payload.ToArray());
+
+            byte[] expected = PacketBuilder.BuildTcp(ClientAddress, ServerAddress, whole);
+            var written = new byte[expected.Length + 7];
+            Assert.Equal(expected.Length, PacketBuilder.WriteTcp(written, ClientAddress, ServerAddress, split));
+            Assert.Equal(expected, written[..expected.Length]);
+            Assert.Equal(DropReason.None, PacketParser.Parse(written.AsSpan(0, expected.Length).ToArray(), out _));
+        }
+    }
+
+    [Fact]
     public void WriteTcp_into_a_larger_pooled_buffer_matches_BuildTcp()
     {
         var segment = new TcpSegment { SourcePort = 1, DestinationPort = 2, Flags = TcpFlags.Ack | TcpFlags.Psh, Payload = new byte[] { 9, 8, 7 } };

@@ -119,6 +119,26 @@ internal struct ByteRing
     }
 
     /// <summary>
+    /// The <paramref name="count"/> bytes at <paramref name="offset"/> as slices of the ring, never
+    /// a copy: <paramref name="first"/>, then <paramref name="second"/> (empty unless the bytes wrap
+    /// past the ring's end). Valid until the ring is next changed.
+    /// </summary>
+    public void Peek(int offset, int count, out ReadOnlyMemory<byte> first, out ReadOnlyMemory<byte> second)
+    {
+        second = ReadOnlyMemory<byte>.Empty;
+        if (count == 0)
+        {
+            first = ReadOnlyMemory<byte>.Empty;
+            return;
+        }
+        if (offset < 0 || count < 0 || offset + count > _capacity) throw new ArgumentOutOfRangeException(nameof(offset));
+        int start = (_head + offset) % _capacity;
+        int run = Math.Min(count, _capacity - start);
+        first = Storage.AsMemory(start, run);
+        if (run < count) second = Storage.AsMemory(0, count - run);
+    }
+
+    /// <summary>
     /// Up to <paramref name="max"/> committed bytes from the head that lie in one piece of storage
     /// (shorter than asked when the region wraps past the ring's end). A slice, not a copy: valid
     /// until the ring is next written, even after <see cref="Discard"/> moves the head past it.

@@ -225,7 +225,7 @@ public static partial class TcpStep
         if (!force && SackPipe(tcb) + length > tcb.Cwnd) return 0;
         var flags = TcpFlags.Ack | (fin ? TcpFlags.Fin : 0);
         var segment = Make(tcb, flags, start);
-        if (length > 0) segment.Payload = tcb.SendBuffer.Peek(start - tcb.SendBufferStart, length);
+        if (length > 0) SetPayload(tcb, ref segment, start - tcb.SendBufferStart, length);
         tcb.HighRxt = start + length + (fin ? 1 : 0);
         tcb.RttSeq = null;
         fx.Retransmissions++;

@@ -45,7 +45,7 @@ public static partial class TcpStep
     /// </summary>
     private static void MarkNewData(Tcb tcb, ref TcpSegment segment)
     {
-        if (!tcb.EcnEnabled || segment.Payload.Length == 0) return;
+        if (!tcb.EcnEnabled || segment.PayloadLength == 0) return;
         segment.Ecn = IpEcn.Ect0;
         if (tcb.EcnCwrPending)
         {

@@ -43,7 +43,7 @@ public static partial class TcpStep
         var flags = TcpFlags.Ack | (fin ? TcpFlags.Fin : 0);
         if (length > 0) flags |= TcpFlags.Psh;
         var segment = Make(tcb, flags, start);
-        if (length > 0) segment.Payload = tcb.SendBuffer.Peek(start - tcb.SendBufferStart, length);
+        if (length > 0) SetPayload(tcb, ref segment, start - tcb.SendBufferStart, length);
         tcb.RttSeq = null;
         fx.Retransmissions++;
         fx.Send(segment);
@@ -147,7 +147,7 @@ public static partial class TcpStep
         var flags = TcpFlags.Ack | (fin ? TcpFlags.Fin : 0);
         if (length > 0 && length == dataLeft) flags |= TcpFlags.Psh;
         var segment = Make(tcb, flags, tcb.SndUna);
-        if (length > 0) segment.Payload = tcb.SendBuffer.Peek(tcb.SndUna - tcb.SendBufferStart, length);
+        if (length > 0) SetPayload(tcb, ref segment, tcb.SndUna - tcb.SendBufferStart, length);
         tcb.RttSeq = null;
         fx.Retransmissions++;
         fx.Send(segment);

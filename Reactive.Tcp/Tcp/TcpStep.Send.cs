@@ -86,7 +86,7 @@ public static partial class TcpStep
             if (length > 0 && length == remaining) flags |= TcpFlags.Psh;
             if (fin) flags |= TcpFlags.Fin;
             var segment = Make(tcb, flags, tcb.SndNxt);
-            if (length > 0) segment.Payload = tcb.SendBuffer.Peek(tcb.SndNxt - tcb.SendBufferStart, length);
+            if (length > 0) SetPayload(tcb, ref segment, tcb.SndNxt - tcb.SendBufferStart, length);
             if (newData) MarkNewData(tcb, ref segment);
 
             int sequenceLength = length + (fin ? 1 : 0);
@@ -121,5 +121,15 @@ public static partial class TcpStep
         // Data waits behind a closed window with nothing in flight to bring an ACK: probe.
         if (tcb.SndWnd == 0 && tcb.SendDataEnd > tcb.SndNxt && tcb.SndUna == tcb.SndMax && tcb.PersistAt == long.MaxValue)
             tcb.PersistAt = now + tcb.Rtt.Rto;
+    }
+
+    /// <summary>
+    /// Points <paramref name="segment"/>'s payload at the send ring's bytes, in two slices when
+    /// they wrap past the ring's end, so that no segment's payload is ever copied to be sent.
+    /// </summary>
+    private static void SetPayload(Tcb tcb, ref TcpSegment segment, int offset, int length)
+    {
+        tcb.SendBuffer.Peek(offset, length, out var head, out var tail);
+        segment.SetPayload(head, tail);
     }
 }

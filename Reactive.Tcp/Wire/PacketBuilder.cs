@@ -13,7 +13,7 @@ public static class PacketBuilder
 
     /// <summary>Bytes <see cref="WriteTcp"/> needs for <paramref name="segment"/>: IP header, TCP header with options, payload.</summary>
     public static int GetTcpPacketLength(in TcpSegment segment) =>
-        Ipv4Codec.MinHeaderLength + TcpCodec.GetHeaderLength(segment) + segment.Payload.Length;
+        Ipv4Codec.MinHeaderLength + TcpCodec.GetHeaderLength(segment) + segment.PayloadLength;
 
     /// <summary>Bytes an ICMP echo packet with <paramref name="dataLength"/> bytes of data takes.</summary>
     public static int GetIcmpEchoPacketLength(int dataLength) => Ipv4Codec.MinHeaderLength + IcmpCodec.EchoHeaderLength + dataLength;

@@ -70,7 +70,7 @@ public static class TcpCodec
     public static int Write(Span<byte> buffer, in TcpSegment segment, IPv4Address source, IPv4Address destination)
     {
         int headerLength = GetHeaderLength(segment);
-        int length = headerLength + segment.Payload.Length;
+        int length = headerLength + segment.PayloadLength;
         if (buffer.Length < length)
             throw new ArgumentException($"Need {length} bytes for this TCP segment, got {buffer.Length}.", nameof(buffer));
 
@@ -86,7 +86,8 @@ public static class TcpCodec
         s[17] = 0;
         BinaryPrimitives.WriteUInt16BigEndian(s[18..], segment.UrgentPointer);
         WriteOptions(s[MinHeaderLength..headerLength], segment.Options);
-        segment.Payload.Span.CopyTo(s[headerLength..]);
+        segment.PayloadHead.Span.CopyTo(s[headerLength..]);
+        segment.PayloadTail.Span.CopyTo(s[(headerLength + segment.PayloadHead.Length)..]);
 
         uint sum = Checksum.Add(Checksum.PseudoHeader(source, destination, IpProtocol.Tcp, length), s);
         BinaryPrimitives.WriteUInt16BigEndian(s[16..], Checksum.Fold(sum));

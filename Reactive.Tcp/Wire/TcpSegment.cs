@@ -25,8 +25,48 @@ public struct TcpSegment
     public ushort UrgentPointer;
     /// <summary>Options.</summary>
     public TcpOptions Options;
-    /// <summary>Payload bytes.</summary>
-    public ReadOnlyMemory<byte> Payload;
+    /// <summary>
+    /// First part of the payload; the whole payload unless <see cref="PayloadTail"/> holds more.
+    /// </summary>
+    public ReadOnlyMemory<byte> PayloadHead;
+    /// <summary>
+    /// The rest of the payload when it lies in two pieces of storage (a send ring that wraps),
+    /// so that sending never has to copy bytes together; usually empty.
+    /// </summary>
+    public ReadOnlyMemory<byte> PayloadTail;
+
+    /// <summary>
+    /// The payload bytes. Setting it clears <see cref="PayloadTail"/>. Reading a two-piece payload
+    /// joins the pieces into a new array: code on the per-segment path reads
+    /// <see cref="PayloadHead"/> and <see cref="PayloadTail"/> instead.
+    /// </summary>
+    public ReadOnlyMemory<byte> Payload
+    {
+        readonly get
+        {
+            if (PayloadTail.IsEmpty) return PayloadHead;
+            var joined = new byte[PayloadHead.Length + PayloadTail.Length];
+            PayloadHead.Span.CopyTo(joined);
+            PayloadTail.Span.CopyTo(joined.AsSpan(PayloadHead.Length));
+            return joined;
+        }
+        set
+        {
+            PayloadHead = value;
+            PayloadTail = default;
+        }
+    }
+
+    /// <summary>Payload length in bytes, both pieces together.</summary>
+    public readonly int PayloadLength => PayloadHead.Length + PayloadTail.Length;
+
+    /// <summary>Sets a payload that lies in two pieces: <paramref name="head"/> then <paramref name="tail"/>.</summary>
+    public void SetPayload(ReadOnlyMemory<byte> head, ReadOnlyMemory<byte> tail)
+    {
+        if (head.IsEmpty) (head, tail) = (tail, default);
+        PayloadHead = head;
+        PayloadTail = tail;
+    }
     /// <summary>
     /// The ECN codepoint of the IP header that carries (or carried) the segment: read from an
     /// inbound packet's TOS byte, written into an outbound one. Not part of the TCP header.
@@ -38,7 +78,7 @@ public struct TcpSegment
 
     /// <summary>Sequence space the segment occupies: payload plus one each for SYN and FIN.</summary>
     public readonly int SequenceLength =>
-        Payload.Length + ((Flags & TcpFlags.Syn) != 0 ? 1 : 0) + ((Flags & TcpFlags.Fin) != 0 ? 1 : 0);
+        PayloadLength + ((Flags & TcpFlags.Syn) != 0 ? 1 : 0) + ((Flags & TcpFlags.Fin) != 0 ? 1 : 0);
 
     /// <summary>The flags in tcpdump's bracket notation, e.g. <c>[S.]</c>.</summary>
     public static string FormatFlags(TcpFlags flags)
@@ -64,7 +104,7 @@ public struct TcpSegment
         if ((Flags & TcpFlags.Ack) != 0) sb.Append(" ack ").Append(Ack);
         sb.Append(" win ").Append(Window);
         if (!Options.IsEmpty) sb.Append(" <").Append(Options.ToString()).Append('>');
-        if (Payload.Length > 0) sb.Append(" len ").Append(Payload.Length);
+        if (PayloadLength > 0) sb.Append(" len ").Append(PayloadLength);
         if (Ecn != IpEcn.NotEct) sb.Append(' ').Append(Ecn == IpEcn.Ce ? "ce" : Ecn == IpEcn.Ect0 ? "ect0" : "ect1");
         return sb.ToString();
     }
