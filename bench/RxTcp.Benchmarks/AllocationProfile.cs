@@ -36,6 +36,39 @@ public static class AllocationProfile
         Console.WriteLine("|---|---:|---:|---:|");
         foreach (var (type, v) in samples.OrderByDescending(p => p.Value.Bytes).Take(20))
             Console.WriteLine($"| `{type}` | {v.Bytes / sampled:P1} | {v.Bytes / sampled * total / segments:F0} | {v.Count} |");
+
+        listener.Dispose();
+        var (perSegment, perTransfer) = PerSegmentAndPerTransfer(transfers);
+        Console.WriteLine($"split by transfer size (1x and 4x {PipelineBenchmarks.Bytes} B, {transfers} transfers each): " +
+                          $"{perSegment:F2} B per segment + {perTransfer:F0} B per transfer (the Send call, scheduler work items)");
+    }
+
+    /// <summary>
+    /// Allocation per transfer is a fixed part (the application's Send call and the scheduler's
+    /// work items, a handful whatever the size) plus a part per segment; transfers of one and four
+    /// times the size separate the two: the per-segment part is the slope.
+    /// </summary>
+    public static (double PerSegment, double PerTransfer) PerSegmentAndPerTransfer(int transfers)
+    {
+        const int Scale = 4;
+        using var rig = new PipelineRig(Scale * PipelineBenchmarks.Bytes);
+        for (int i = 0; i < 30; i++)
+        {
+            rig.Transfer(PipelineBenchmarks.Bytes);
+            rig.Transfer(Scale * PipelineBenchmarks.Bytes);
+        }
+        Console.WriteLine(rig.Describe(Scale * PipelineBenchmarks.Bytes));
+        double small = AllocatedPerTransfer(rig, PipelineBenchmarks.Bytes, transfers);
+        double large = AllocatedPerTransfer(rig, Scale * PipelineBenchmarks.Bytes, transfers);
+        double perSegment = (large - small) / ((Scale - 1) * PipelineBenchmarks.Segments);
+        return (perSegment, small - perSegment * PipelineBenchmarks.Segments);
+    }
+
+    private static double AllocatedPerTransfer(PipelineRig rig, int bytes, int transfers)
+    {
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < transfers; i++) rig.Transfer(bytes);
+        return (GC.GetAllocatedBytesForCurrentThread() - before) / (double)transfers;
     }
 
     [DllImport("libc", EntryPoint = "gettid")]
