@@ -228,8 +228,10 @@ internal static class BenchRxTcp
         public Pair(TcpConfig config)
         {
             _wire = new VirtualWire(_loop, new VirtualWireOptions { Mtu = config.Mtu });
-            Server = new TcpStack(_wire.EndA, new TcpStackOptions { Address = ServerAddress, Tcp = config, Seed = 1 }, _loop);
-            Client = new TcpStack(_wire.EndB, new TcpStackOptions { Address = ClientAddress, Tcp = config, Seed = 2 }, _loop);
+            // A pair holds up to PerPair idle connections, more than a stack admits by default.
+            var limits = StackLimits.Default with { MaxConnections = 20_000 };
+            Server = new TcpStack(_wire.EndA, new TcpStackOptions { Address = ServerAddress, Tcp = config, Seed = 1, Limits = limits }, _loop);
+            Client = new TcpStack(_wire.EndB, new TcpStackOptions { Address = ClientAddress, Tcp = config, Seed = 2, Limits = limits }, _loop);
         }
 
         public TcpStack Server { get; }

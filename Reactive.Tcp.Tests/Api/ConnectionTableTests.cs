@@ -30,6 +30,67 @@ public class ConnectionTableTests
         Assert.Equal(ChangeReason.Remove, Assert.Single(sets[2]).Reason);
     }
 
+    private sealed class CountingSource(string name) : IRowSource<string>
+    {
+        public string Name { get; set; } = name;
+        public int Made { get; private set; }
+        public string Snapshot()
+        {
+            Made++;
+            return Name;
+        }
+    }
+
+    [Fact]
+    public void Cache_makes_a_sourced_row_only_when_read_or_watched_and_then_reports_changes_as_usual()
+    {
+        var cache = new ObservableCache<string, int>();
+        var one = new CountingSource("one");
+        var two = new CountingSource("two");
+        cache.AddOrUpdate(1, one);
+        cache.AddOrUpdate(2, two);
+        cache.AddOrUpdate(2, two);
+        two.Name = "two later";
+        Assert.Equal(2, cache.Count);
+        Assert.Equal(0, one.Made + two.Made); // nobody watched or read: no rows
+
+        Assert.True(cache.TryGet(2, out var read));
+        Assert.Equal("two later", read); // the row as of the read
+        cache.Remove(1, row => row + " (closed)");
+        Assert.Equal(0, one.Made); // a removal nobody watches makes no final row
+
+        var sets = new List<IChangeSet<string, int>>();
+        using var sub = cache.Connect().Subscribe(sets.Add);
+        Assert.Equal("two later", Assert.Single(sets[0]).Current);
+        two.Name = "TWO";
+        cache.AddOrUpdate(2, two);
+        cache.Remove(2, row => row + " (closed)");
+
+        var update = Assert.Single(sets[1]);
+        Assert.Equal(ChangeReason.Update, update.Reason);
+        Assert.Equal("two later", update.Previous);
+        Assert.Equal("TWO", update.Current);
+        Assert.Equal("TWO (closed)", Assert.Single(sets[2]).Current);
+        Assert.Equal(0, cache.Count);
+    }
+
+    [Fact]
+    public void Stack_connection_table_connected_late_lists_an_idle_connection_as_it_is_now()
+    {
+        using var h = new TwoStackHarness();
+        using var listening = h.Server.Listen(80).Subscribe(_ => { });
+        using var connecting = h.Client.Connect(TwoStackHarness.ServerAddress, 80).Subscribe(_ => { });
+        h.Scheduler.AdvanceBy(TimeSpan.FromSeconds(1).Ticks);
+
+        var changes = new List<Change<ConnectionInfo, ConnectionKey>>();
+        using var sub = h.Client.Connections.Connect().Subscribe(set => changes.AddRange(set));
+        var add = Assert.Single(changes);
+        Assert.Equal(ChangeReason.Add, add.Reason);
+        Assert.Equal(TcpState.Established, add.Current.State);
+        Assert.False(add.Current.Passive);
+        Assert.Equal(TcpState.Established, Assert.Single(h.Server.Connections.Items).State);
+    }
+
     [Fact]
     public void Stack_connection_table_follows_a_connection_from_add_to_remove()
     {

@@ -1,6 +1,7 @@
 using System.Reactive;
 using System.Reactive.Concurrency;
 using Reactive.Tcp.Api;
+using Reactive.Tcp.Collections;
 using Reactive.Tcp.Tcp;
 using Reactive.Tcp.Wire;
 
@@ -16,7 +17,7 @@ namespace Reactive.Tcp.Stack;
 /// it fires once, at CLOSED, to its one subscriber. That and the other lazily made parts below
 /// keep an idle connection small (issue 5: process memory per idle connection).
 /// </remarks>
-internal sealed partial class ConnectionHost : IObservable<Unit>
+internal sealed partial class ConnectionHost : IObservable<Unit>, IRowSource<ConnectionInfo>
 {
     private static readonly Queue<PendingSend> NoSends = new(0);
     private readonly TcpStack _stack;
@@ -160,7 +161,7 @@ internal sealed partial class ConnectionHost : IObservable<Unit>
         if (fx.PreviousState is not null)
         {
             Connection?.PublishState(tcb.State);
-            if (tcb.State is not (TcpState.Closed or TcpState.Listen)) _stack.Connections.AddOrUpdate(Key, ConnectionInfo.From(tcb));
+            if (tcb.State is not (TcpState.Closed or TcpState.Listen)) _stack.Connections.AddOrUpdate(Key, this);
         }
         if (fx.Connected) OnConnected(tcb);
         for (int i = 0; i < fx.Deliver.Count; i++) _reader?.OnNext(fx.Deliver[i]);
