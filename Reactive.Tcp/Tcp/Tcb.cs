@@ -27,7 +27,7 @@ public sealed class Tcb
         PeerMss = config.DefaultPeerMss;
         if (config.InitialCongestionWindowSegments > 0) Congestion = config.CongestionControl();
         if (config.WindowScaling)
-            while ((config.ReceiveBufferSize >> OfferedRcvShift) > 65535 && OfferedRcvShift < 14) OfferedRcvShift++;
+            while ((config.ReceiveBufferSize >> _offeredRcvShift) > 65535 && _offeredRcvShift < 14) _offeredRcvShift++;
     }
 
     /// <summary>The 4-tuple.</summary>
@@ -51,17 +51,21 @@ public sealed class Tcb
     /// <summary>Highest sequence number sent so far (SND.NXT can fall back below it after a timeout).</summary>
     public SeqNum SndMax { get; internal set; }
     /// <summary>Peer's window in bytes, already scaled.</summary>
-    public long SndWnd { get; internal set; }
+    public long SndWnd { get => _sndWnd; internal set => _sndWnd = ClampToInt(value); }
+    private int _sndWnd;
     /// <summary>Largest window the peer has offered.</summary>
-    public long MaxSndWnd { get; internal set; }
+    public long MaxSndWnd { get => _maxSndWnd; internal set => _maxSndWnd = ClampToInt(value); }
+    private int _maxSndWnd;
     /// <summary>Segment sequence number used for the last window update.</summary>
     public SeqNum SndWl1 { get; internal set; }
     /// <summary>Segment acknowledgment number used for the last window update.</summary>
     public SeqNum SndWl2 { get; internal set; }
     /// <summary>Shift applied to the peer's window field (0 unless both sides sent window scale).</summary>
-    public int SndWndShift { get; internal set; }
+    public int SndWndShift { get => _sndWndShift; internal set => _sndWndShift = ClampToByte(value); }
+    private byte _sndWndShift;
     /// <summary>MSS the peer announced (536 when it announced none).</summary>
-    public int PeerMss { get; internal set; }
+    public int PeerMss { get => _peerMss; internal set => _peerMss = ClampToUShort(value); }
+    private ushort _peerMss;
     /// <summary>Largest payload the path MTU allows (RFC 1191), once ICMP has lowered it; int.MaxValue until then.</summary>
     public int PathMss { get; internal set; } = int.MaxValue;
     /// <summary>Largest payload we put in one segment.</summary>
@@ -91,11 +95,13 @@ public sealed class Tcb
     /// <summary>Highest right edge of the window we advertised; data beyond it is trimmed.</summary>
     internal SeqNum RcvAdvertisedEdge { get; set; }
     /// <summary>Shift we apply to our window field (0 unless both sides sent window scale).</summary>
-    public int RcvWndShift { get; internal set; }
+    public int RcvWndShift { get => _rcvWndShift; internal set => _rcvWndShift = ClampToByte(value); }
+    private byte _rcvWndShift;
     /// <summary>The peer's SYN carried a window-scale option.</summary>
     internal bool PeerOfferedWindowScale { get; set; }
     /// <summary>Shift we offer in our SYN.</summary>
-    internal int OfferedRcvShift { get; }
+    internal int OfferedRcvShift => _offeredRcvShift;
+    private readonly byte _offeredRcvShift;
     /// <summary>In-order undelivered data, then out-of-order data at its offset.</summary>
     internal ref ByteRing ReceiveBuffer => ref _receiveBuffer;
     private ByteRing _receiveBuffer;
@@ -113,7 +119,8 @@ public sealed class Tcb
     /// <summary>Bytes received in order and not yet delivered.</summary>
     public int ReceiveQueued => ReceiveBuffer.Count;
     /// <summary>Window we last advertised (bytes).</summary>
-    internal long LastAdvertisedWindow { get; set; }
+    internal long LastAdvertisedWindow { get => _lastAdvertisedWindow; set => _lastAdvertisedWindow = ClampToInt(value); }
+    private int _lastAdvertisedWindow;
 
     // --- retransmission and congestion ---
     /// <summary>RTO estimator.</summary>
@@ -136,7 +143,8 @@ public sealed class Tcb
     /// <summary>The congestion controller (null when congestion control is off).</summary>
     public ICongestionControl? Congestion { get; }
     /// <summary>Duplicate ACKs in a row.</summary>
-    internal int DupAcks { get; set; }
+    internal int DupAcks { get => _dupAcks; set => _dupAcks = ClampToUShort(value); }
+    private ushort _dupAcks;
     /// <summary>In fast recovery until SND.UNA passes <see cref="Recover"/>.</summary>
     internal bool InRecovery { get; set; }
     /// <summary>NewReno's recovery point (RFC 6582).</summary>
@@ -159,7 +167,8 @@ public sealed class Tcb
     /// <summary>When the current round of hole retransmissions started (a hole still open a round trip later is lost again).</summary>
     internal long RecoveryRoundStart { get; set; }
     /// <summary>Extra bytes the first duplicate ACKs let out beyond the congestion window (RFC 3042).</summary>
-    internal long LimitedTransmit { get; set; }
+    internal long LimitedTransmit { get => _limitedTransmit; set => _limitedTransmit = ClampToInt(value); }
+    private int _limitedTransmit;
     /// <summary>Start of the out-of-order range that the latest arrival touched (reported first, RFC 2018 §4).</summary>
     internal SeqNum? LatestOutOfOrder { get; set; }
 
@@ -183,26 +192,31 @@ public sealed class Tcb
     /// <summary>When the next zero-window probe goes out.</summary>
     public long PersistAt { get; internal set; } = long.MaxValue;
     /// <summary>Backoff count of the persist timer.</summary>
-    internal int PersistBackoff { get; set; }
+    internal int PersistBackoff { get => _persistBackoff; set => _persistBackoff = ClampToByte(value); }
+    private byte _persistBackoff;
     /// <summary>When TIME-WAIT ends.</summary>
     public long TimeWaitAt { get; internal set; } = long.MaxValue;
     /// <summary>When a delayed ACK goes out.</summary>
     public long DelayedAckAt { get; internal set; } = long.MaxValue;
     /// <summary>Full-sized in-order segments received since our last ACK.</summary>
-    internal int UnackedSegments { get; set; }
+    internal int UnackedSegments { get => _unackedSegments; set => _unackedSegments = ClampToUShort(value); }
+    private ushort _unackedSegments;
     /// <summary>
     /// Segments still to acknowledge at once before delayed ACKs resume: after any disorder the
     /// sender is recovering with a small window, which the ACK timer must not hold up.
     /// </summary>
-    internal int QuickAcks { get; set; }
+    internal int QuickAcks { get => _quickAcks; set => _quickAcks = ClampToByte(value); }
+    private byte _quickAcks;
     /// <summary>How many segments quick-ACK mode lasts.</summary>
     internal const int QuickAckSegments = 16;
     /// <summary>Largest payload seen from the peer: what "full-sized" means for delayed ACKs.</summary>
-    internal int LargestSegmentSeen { get; set; }
+    internal int LargestSegmentSeen { get => _largestSegmentSeen; set => _largestSegmentSeen = ClampToUShort(value); }
+    private ushort _largestSegmentSeen;
     /// <summary>When the next keep-alive probe goes out.</summary>
     public long KeepAliveAt { get; internal set; } = long.MaxValue;
     /// <summary>Keep-alive probes sent without an answer.</summary>
-    internal int KeepAliveProbesSent { get; set; }
+    internal int KeepAliveProbesSent { get => _keepAliveProbesSent; set => _keepAliveProbesSent = ClampToUShort(value); }
+    private ushort _keepAliveProbesSent;
 
     // --- timestamps (RFC 7323) ---
     /// <summary>Both sides sent the timestamps option: every segment carries one.</summary>
@@ -229,6 +243,15 @@ public sealed class Tcb
     public int BytesInFlight => SndNxt - SndUna;
 
     /// <summary>Gives the send and receive buffers back to the pool once the connection is gone.</summary>
+    // Narrow fields keep an idle connection small (issue 5). Each value's range fits its field
+    // (windows ≤ 65535 << 14, shifts ≤ 14, MSS and segment sizes ≤ 65535, small counters); the clamp
+    // only guards against a value outside it wrapping into a wrong one.
+    private static int ClampToInt(long value) => (int)Math.Clamp(value, int.MinValue, int.MaxValue);
+
+    private static ushort ClampToUShort(int value) => (ushort)Math.Clamp(value, 0, ushort.MaxValue);
+
+    private static byte ClampToByte(int value) => (byte)Math.Clamp(value, 0, byte.MaxValue);
+
     internal void ReleaseBuffers()
     {
         SendBuffer.Release();
