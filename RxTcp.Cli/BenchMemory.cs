@@ -21,7 +21,20 @@ internal static partial class BenchMemory
         }
         using var process = Process.GetCurrentProcess();
         process.Refresh();
-        return new Reading(GC.GetTotalMemory(forceFullCollection: false), process.WorkingSet64, ReadSlab());
+        var reading = new Reading(GC.GetTotalMemory(forceFullCollection: false), process.WorkingSet64, ReadSlab());
+        HoldForHeapDump();
+        return reading;
+    }
+
+    /// <summary>
+    /// With RXTCP_BENCH_HOLD=seconds set, waits that long after each reading so that a heap dump
+    /// (<c>dotnet-gcdump collect -p PID</c>) can see exactly what the reading counted.
+    /// </summary>
+    private static void HoldForHeapDump()
+    {
+        if (!double.TryParse(Environment.GetEnvironmentVariable("RXTCP_BENCH_HOLD"), NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) || seconds <= 0) return;
+        Console.Error.WriteLine($"rxtcp bench memory: holding {seconds} s for a heap dump, pid {Environment.ProcessId}");
+        Thread.Sleep(TimeSpan.FromSeconds(seconds));
     }
 
     /// <summary>

@@ -84,6 +84,40 @@ public class CongestionControlTests
     }
 
     [Fact]
+    public void The_lasting_controller_is_made_on_first_use_after_the_handshake_and_keeps_the_window()
+    {
+        var key = new ConnectionKey(IPv4Address.Parse("192.0.2.2"), 80, IPv4Address.Parse("192.0.2.1"), 40000);
+        var started = new List<long>();
+        var config = TcpConfig.Default with { DefaultPeerMss = Mss, CongestionControl = () => new RecordingStart(started) };
+        var tcb = new Tcb(key, config, new SeqNum(1));
+
+        tcb.StartCongestionControl(now: 7);
+        Assert.Equal((long)config.InitialCongestionWindowSegments * Mss, tcb.Cwnd); // the window is set at once
+        Assert.Equal(new long[] { 7 }, started);
+
+        tcb.Cwnd = 3 * Mss; // what the step may do before the controller is first needed
+        var congestion = tcb.Congestion;
+        Assert.NotNull(congestion);
+        Assert.Same(congestion, tcb.Congestion);
+        Assert.Equal(new long[] { 7, 7 }, started); // started as of the handshake...
+        Assert.Equal(3L * Mss, tcb.Cwnd);           // ...without resetting the window
+    }
+
+    private sealed class RecordingStart(List<long> started) : ICongestionControl
+    {
+        private readonly NewReno _inner = new();
+        public string Name => "recording";
+        public void Start(Tcb tcb, long now)
+        {
+            started.Add(now);
+            _inner.Start(tcb, now);
+        }
+        public void OnAck(Tcb tcb, long ackedBytes, long now) => _inner.OnAck(tcb, ackedBytes, now);
+        public void OnCongestionEvent(Tcb tcb, long now) => _inner.OnCongestionEvent(tcb, now);
+        public void OnRetransmissionTimeout(Tcb tcb, long now) => _inner.OnRetransmissionTimeout(tcb, now);
+    }
+
+    [Fact]
     public void Default_is_cubic_and_minimart_has_none()
     {
         Assert.Equal("cubic", TcpConfig.Default.CongestionControl().Name);

@@ -25,7 +25,6 @@ public sealed class Tcb
         _receiveBuffer = new ByteRing(config.ReceiveBufferSize);
         _rtt = new RttEstimator(config);
         PeerMss = config.DefaultPeerMss;
-        if (config.InitialCongestionWindowSegments > 0) Congestion = config.CongestionControl();
         if (config.WindowScaling)
             while ((config.ReceiveBufferSize >> _offeredRcvShift) > 65535 && _offeredRcvShift < 14) _offeredRcvShift++;
     }
@@ -140,8 +139,45 @@ public sealed class Tcb
     public long Cwnd { get; internal set; } = long.MaxValue;
     /// <summary>Slow-start threshold (bytes).</summary>
     public long Ssthresh { get; internal set; } = long.MaxValue;
-    /// <summary>The congestion controller (null when congestion control is off).</summary>
-    public ICongestionControl? Congestion { get; }
+    /// <summary>
+    /// The congestion controller, or null when congestion control is off. Made on first use after
+    /// the handshake (an idle connection has none): it is then started as of the handshake, with
+    /// the congestion window and threshold left as they are.
+    /// </summary>
+    public ICongestionControl? Congestion
+    {
+        get
+        {
+            if (_congestion is not null || !CongestionControlled) return _congestion;
+            var congestion = Config.CongestionControl();
+            if (_congestionStartedAt != long.MinValue)
+            {
+                (long cwnd, long ssthresh) = (Cwnd, Ssthresh);
+                congestion.Start(this, _congestionStartedAt);
+                (Cwnd, Ssthresh) = (cwnd, ssthresh);
+            }
+            return _congestion = congestion;
+        }
+    }
+
+    private ICongestionControl? _congestion;
+    private long _congestionStartedAt = long.MinValue;
+
+    /// <summary>Whether the connection runs congestion control (<see cref="TcpConfig.InitialCongestionWindowSegments"/> &gt; 0).</summary>
+    internal bool CongestionControlled => Config.InitialCongestionWindowSegments > 0;
+
+    /// <summary>
+    /// Sets the initial congestion window at establishment. A controller is made to do so but
+    /// kept only if one already exists: <see cref="Congestion"/> makes the lasting one when it is
+    /// first needed, replaying this start, so idle connections hold none.
+    /// </summary>
+    internal void StartCongestionControl(long now)
+    {
+        if (!CongestionControlled) return;
+        _congestionStartedAt = now;
+        (_congestion ?? Config.CongestionControl()).Start(this, now);
+    }
+
     /// <summary>Duplicate ACKs in a row.</summary>
     internal int DupAcks { get => _dupAcks; set => _dupAcks = ClampToUShort(value); }
     private ushort _dupAcks;

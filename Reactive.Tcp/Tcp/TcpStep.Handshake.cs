@@ -71,7 +71,7 @@ public static partial class TcpStep
     /// <summary>Congestion state at the moment the connection is established.</summary>
     private static void StartCongestionControl(Tcb tcb, long now)
     {
-        tcb.Congestion?.Start(tcb, now);
+        tcb.StartCongestionControl(now);
     }
 
     /// <summary>LISTEN: a SYN creates SYN-RECEIVED; anything else ends this would-be connection.</summary>

@@ -110,7 +110,7 @@ public static partial class TcpStep
 
         // Tail loss probe (RFC 8985 §7): if the last segments of a flight are lost, no SACK will
         // ever report it; two round trips without an ACK send a probe that draws one.
-        if (tcb.SackEnabled && tcb.Congestion is not null && !tcb.InRecovery && !tcb.ProbeOutstanding
+        if (tcb.SackEnabled && tcb.CongestionControlled && !tcb.InRecovery && !tcb.ProbeOutstanding
             && tcb.SndMax > tcb.SndUna && tcb.ProbeAt == long.MaxValue && tcb.Rtt.Srtt > 0)
         {
             long pto = Math.Max(2 * tcb.Rtt.Srtt, 10 * TimeSpan.TicksPerMillisecond);
