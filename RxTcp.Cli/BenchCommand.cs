@@ -158,12 +158,13 @@ internal static class BenchCommand
             Progress("connections: RxTcp ...");
             var config = Config(parse.GetValue(buffers));
             bool single = !parse.GetValue(threadPerStack);
-            var (rx, rxCpu, rxWall) = Timed(() => BenchRxTcp.Connections(duration, warmup, config, single));
+            var (rx, rxCpu) = BenchRxTcp.Connections(duration, warmup, config, single);
             Progress("connections: kernel ...");
-            var (kernel, kernelCpu, kernelWall) = Timed(() => BenchKernel.Connections(duration, warmup));
+            var (kernel, kernelCpu) = BenchKernel.Connections(duration, warmup);
             var result = new BenchResult { Mode = "connections", Unit = "connections/s", RxTcp = rx, Kernel = kernel, HigherIsBetter = true };
-            AddCpu(result, "rxtcp", rxCpu, rxWall);
-            AddCpu(result, "kernel", kernelCpu, kernelWall);
+            result.Details.Add(("rxtcpCpuPerConnection", rxCpu, "us (process CPU, all threads, measured part)"));
+            result.Details.Add(("kernelCpuPerConnection", kernelCpu, "us (process CPU incl. the kernel's TCP work in its threads)"));
+            result.Details.Add(("ratioCpuPerConnection", rxCpu / kernelCpu, ""));
             result.Details.Add(("rxtcpBufferBytesPerEnd", config.SendBufferSize + config.ReceiveBufferSize, "B"));
             result.Notes.Add(Threads(single) + "; kernel: one blocking thread per end. One connection at a time on each side; the client closes first and the next connection starts when the server's FIN arrives. RxTcp runs with MSL 50 ms so that TIME-WAIT (2 MSL, holding the client's port) does not use up its 16,384 ephemeral ports; the kernel recycles loopback TIME-WAIT ports itself (tcp_tw_reuse).");
             return result;

@@ -107,7 +107,8 @@ internal static class BenchRxTcp
     /// the server closes on the client's FIN, the next connection starts when the server's FIN
     /// arrives. Connections per second over <paramref name="duration"/>, after a warm-up.
     /// </summary>
-    public static double Connections(TimeSpan duration, TimeSpan warmup, TcpConfig config, bool oneThread)
+    /// <returns>Connections per second, and this process's CPU time (all threads) per connection over the measured part, in microseconds.</returns>
+    public static (double PerSecond, double CpuMicrosecondsPerConnection) Connections(TimeSpan duration, TimeSpan warmup, TcpConfig config, bool oneThread)
     {
         // The client closes first, so TIME-WAIT holds its port (the port allocator keeps it until
         // then) rather than a server-side tuple that a new SYN from a reused port would run into.
@@ -117,6 +118,7 @@ internal static class BenchRxTcp
         var one = new byte[] { 1 };
         long completed = 0;
         long measuredFrom = -1;
+        double cpuFrom = 0, cpuTo = 0;
         var wall = new Stopwatch();
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         pair.OnServerAndWait(() => pair.Server.Listen(5003).Subscribe(s => s.Received.Subscribe(
@@ -129,9 +131,14 @@ internal static class BenchRxTcp
             void Next()
             {
                 var elapsed = wall.Elapsed;
-                if (measuredFrom < 0 && elapsed >= warmup) measuredFrom = completed;
+                if (measuredFrom < 0 && elapsed >= warmup)
+                {
+                    measuredFrom = completed;
+                    cpuFrom = ProcessCpuSeconds();
+                }
                 if (elapsed >= warmup + duration)
                 {
+                    cpuTo = ProcessCpuSeconds();
                     done.TrySetResult();
                     return;
                 }
@@ -148,7 +155,15 @@ internal static class BenchRxTcp
             Next();
         });
         Wait(done.Task, warmup + duration + Patience);
-        return (completed - Math.Max(0, measuredFrom)) / duration.TotalSeconds;
+        long measured = completed - Math.Max(0, measuredFrom);
+        return (measured / duration.TotalSeconds, (cpuTo - cpuFrom) * 1e6 / Math.Max(1, measured));
+    }
+
+    /// <summary>User + system CPU seconds of this process so far, all threads.</summary>
+    internal static double ProcessCpuSeconds()
+    {
+        var (user, system) = ThreadCpu.OfProcess(Environment.ProcessId);
+        return user + system;
     }
 
     /// <summary>
