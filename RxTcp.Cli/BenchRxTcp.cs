@@ -247,8 +247,12 @@ internal static class BenchRxTcp
             _serverLoop = new(start => new Thread(start) { Name = "rxtcp-server", IsBackground = true });
             _clientLoop = oneThread ? _serverLoop : new(start => new Thread(start) { Name = "rxtcp-client", IsBackground = true });
             _wire = new VirtualWire(_serverLoop, _clientLoop, new VirtualWireOptions { Mtu = config.Mtu });
-            Server = new TcpStack(_wire.EndA, new TcpStackOptions { Address = ServerAddress, Tcp = config, Seed = 1 }, _serverLoop);
-            Client = new TcpStack(_wire.EndB, new TcpStackOptions { Address = ClientAddress, Tcp = config, Seed = 2 }, _clientLoop);
+            // Connections in TIME-WAIT count against StackLimits.MaxConnections (4,096 by default):
+            // at 20,000+ connections a second, 2 MSL of them (plus a late timer on a busy machine)
+            // reach it, where the kernel side has no such cap.
+            var limits = new StackLimits { MaxConnections = 65_536 };
+            Server = new TcpStack(_wire.EndA, new TcpStackOptions { Address = ServerAddress, Tcp = config, Seed = 1, Limits = limits }, _serverLoop);
+            Client = new TcpStack(_wire.EndB, new TcpStackOptions { Address = ClientAddress, Tcp = config, Seed = 2, Limits = limits }, _clientLoop);
         }
 
         public TcpStack Server { get; }
