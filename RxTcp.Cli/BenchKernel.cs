@@ -85,7 +85,8 @@ internal static class BenchKernel
     }
 
     /// <summary>Connect, 1-byte request, 1-byte response, the client closes, the server closes on EOF, the client reads EOF; per second.</summary>
-    public static double Connections(TimeSpan duration, TimeSpan warmup)
+    /// <returns>Connections per second, and this process's CPU time (all threads, the kernel's TCP work done in them included) per connection over the measured part, in microseconds.</returns>
+    public static (double PerSecond, double CpuMicrosecondsPerConnection) Connections(TimeSpan duration, TimeSpan warmup)
     {
         using var listener = Listen(backlog: 1024);
         var endpoint = listener.LocalEndPoint!;
@@ -118,11 +119,16 @@ internal static class BenchKernel
 
         var wall = Stopwatch.StartNew();
         long completed = 0, measuredFrom = -1;
+        double cpuFrom = 0;
         var one = new byte[] { 1 };
         var reply = new byte[1];
         while (wall.Elapsed < warmup + duration)
         {
-            if (measuredFrom < 0 && wall.Elapsed >= warmup) measuredFrom = completed;
+            if (measuredFrom < 0 && wall.Elapsed >= warmup)
+            {
+                measuredFrom = completed;
+                cpuFrom = BenchRxTcp.ProcessCpuSeconds();
+            }
             using var c = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             c.Connect(endpoint);
             c.Send(one);
@@ -133,10 +139,12 @@ internal static class BenchKernel
             }
             completed++;
         }
+        double cpuTo = BenchRxTcp.ProcessCpuSeconds();
         stop.Cancel();
         listener.Close();
         server.Wait(Patience);
-        return (completed - Math.Max(0, measuredFrom)) / duration.TotalSeconds;
+        long measured = completed - Math.Max(0, measuredFrom);
+        return (measured / duration.TotalSeconds, (cpuTo - cpuFrom) * 1e6 / Math.Max(1, measured));
     }
 
     /// <summary>

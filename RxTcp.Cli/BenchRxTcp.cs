@@ -23,35 +23,35 @@ internal static class BenchRxTcp
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
 
     /// <summary>Bulk transfer client → server; bytes per second, after a warm-up transfer on the same connection.</summary>
-    public static double Throughput(long bytes, long warmup, int mtu, int chunk)
+    public static double Throughput(long bytes, long warmup, int mtu, int chunk, bool oneThread)
     {
-        using var pair = new Pair(TcpConfig.Default with { Mtu = mtu });
+        using var pair = new Pair(TcpConfig.Default with { Mtu = mtu }, oneThread);
         var data = new byte[chunk];
         new Random(1).NextBytes(data);
-        long received = 0, target = 0;
+        // received, target and reached belong to the server's thread; the client's thread only sends.
+        long received = 0, target = long.MaxValue;
         TaskCompletionSource? reached = null;
         TcpConnection? client = null;
         var connected = new TaskCompletionSource();
-        pair.OnLoop(() =>
+        pair.OnServerAndWait(() => pair.Server.Listen(5001).Take(1).Subscribe(c => c.Received.Subscribe(m =>
         {
-            pair.Server.Listen(5001).Take(1).Subscribe(c => c.Received.Subscribe(m =>
-            {
-                received += m.Length;
-                if (received >= target) reached?.TrySetResult();
-            }));
-            pair.Client.Connect(ServerAddress, 5001).Subscribe(c => { client = c; connected.TrySetResult(); }, e => connected.TrySetException(e));
-        });
+            received += m.Length;
+            if (received >= target) reached?.TrySetResult();
+        })));
+        pair.OnClient(() => pair.Client.Connect(ServerAddress, 5001).Subscribe(c => { client = c; connected.TrySetResult(); }, e => connected.TrySetException(e)));
         Wait(connected.Task);
 
         TimeSpan Transfer(long count)
         {
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var wall = new Stopwatch();
-            pair.OnLoop(() =>
+            pair.OnServerAndWait(() =>
             {
                 target = received + count;
                 reached = done;
-                wall.Start();
+            });
+            var wall = Stopwatch.StartNew();
+            pair.OnClient(() =>
+            {
                 long queued = 0;
                 void Next()
                 {
@@ -73,34 +73,31 @@ internal static class BenchRxTcp
     }
 
     /// <summary>1-byte ping-pong; round-trip times in microseconds, warm-up rounds excluded.</summary>
-    public static double[] PingPong(int rounds, int warmup)
+    public static double[] PingPong(int rounds, int warmup, bool oneThread)
     {
-        using var pair = new Pair(TcpConfig.Default);
+        using var pair = new Pair(TcpConfig.Default, oneThread);
         var rtts = new double[rounds];
         var one = new byte[] { 42 };
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        pair.OnLoop(() =>
+        pair.OnServerAndWait(() => pair.Server.Listen(5002).Take(1).Subscribe(s => s.Received.Subscribe(_ => s.Send(one).Subscribe(Ignore))));
+        pair.OnClient(() => pair.Client.Connect(ServerAddress, 5002).Subscribe(c =>
         {
-            pair.Server.Listen(5002).Take(1).Subscribe(s => s.Received.Subscribe(_ => s.Send(one).Subscribe(Ignore)));
-            pair.Client.Connect(ServerAddress, 5002).Subscribe(c =>
+            int round = -warmup;
+            long start = Stopwatch.GetTimestamp();
+            c.Received.Subscribe(_ =>
             {
-                int round = -warmup;
-                long start = Stopwatch.GetTimestamp();
-                c.Received.Subscribe(_ =>
+                long now = Stopwatch.GetTimestamp();
+                if (round >= 0) rtts[round] = Stopwatch.GetElapsedTime(start, now).TotalMicroseconds;
+                if (++round == rounds)
                 {
-                    long now = Stopwatch.GetTimestamp();
-                    if (round >= 0) rtts[round] = Stopwatch.GetElapsedTime(start, now).TotalMicroseconds;
-                    if (++round == rounds)
-                    {
-                        done.TrySetResult();
-                        return;
-                    }
-                    start = Stopwatch.GetTimestamp();
-                    c.Send(one).Subscribe(Ignore);
-                }, e => done.TrySetException(e));
+                    done.TrySetResult();
+                    return;
+                }
+                start = Stopwatch.GetTimestamp();
                 c.Send(one).Subscribe(Ignore);
             }, e => done.TrySetException(e));
-        });
+            c.Send(one).Subscribe(Ignore);
+        }, e => done.TrySetException(e)));
         Wait(done.Task);
         return rtts;
     }
@@ -110,31 +107,38 @@ internal static class BenchRxTcp
     /// the server closes on the client's FIN, the next connection starts when the server's FIN
     /// arrives. Connections per second over <paramref name="duration"/>, after a warm-up.
     /// </summary>
-    public static double Connections(TimeSpan duration, TimeSpan warmup, TcpConfig config)
+    /// <returns>Connections per second, and this process's CPU time (all threads) per connection over the measured part, in microseconds.</returns>
+    public static (double PerSecond, double CpuMicrosecondsPerConnection) Connections(TimeSpan duration, TimeSpan warmup, TcpConfig config, bool oneThread)
     {
         // The client closes first, so TIME-WAIT holds its port (the port allocator keeps it until
         // then) rather than a server-side tuple that a new SYN from a reused port would run into.
         // A short MSL keeps 2 MSL of TIME-WAIT from using up the 16,384 ephemeral ports; the
         // kernel recycles its loopback TIME-WAIT tuples (tcp_tw_reuse with timestamps).
-        using var pair = new Pair(config with { Msl = TimeSpan.FromMilliseconds(50) });
+        using var pair = new Pair(config with { Msl = TimeSpan.FromMilliseconds(50) }, oneThread);
         var one = new byte[] { 1 };
         long completed = 0;
         long measuredFrom = -1;
+        double cpuFrom = 0, cpuTo = 0;
         var wall = new Stopwatch();
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        pair.OnLoop(() =>
+        pair.OnServerAndWait(() => pair.Server.Listen(5003).Subscribe(s => s.Received.Subscribe(
+            _ => s.Send(one).Subscribe(Ignore),
+            _ => { },
+            s.Close)));
+        pair.OnClient(() =>
         {
-            pair.Server.Listen(5003).Subscribe(s => s.Received.Subscribe(
-                _ => s.Send(one).Subscribe(Ignore),
-                _ => { },
-                s.Close));
             wall.Start();
             void Next()
             {
                 var elapsed = wall.Elapsed;
-                if (measuredFrom < 0 && elapsed >= warmup) measuredFrom = completed;
+                if (measuredFrom < 0 && elapsed >= warmup)
+                {
+                    measuredFrom = completed;
+                    cpuFrom = ProcessCpuSeconds();
+                }
                 if (elapsed >= warmup + duration)
                 {
+                    cpuTo = ProcessCpuSeconds();
                     done.TrySetResult();
                     return;
                 }
@@ -151,7 +155,15 @@ internal static class BenchRxTcp
             Next();
         });
         Wait(done.Task, warmup + duration + Patience);
-        return (completed - Math.Max(0, measuredFrom)) / duration.TotalSeconds;
+        long measured = completed - Math.Max(0, measuredFrom);
+        return (measured / duration.TotalSeconds, (cpuTo - cpuFrom) * 1e6 / Math.Max(1, measured));
+    }
+
+    /// <summary>User + system CPU seconds of this process so far, all threads.</summary>
+    internal static double ProcessCpuSeconds()
+    {
+        var (user, system) = ThreadCpu.OfProcess(Environment.ProcessId);
+        return user + system;
     }
 
     /// <summary>
@@ -170,7 +182,7 @@ internal static class BenchRxTcp
         {
             for (int opened = 0; opened < count; opened += PerPair)
             {
-                var pair = new Pair(config);
+                var pair = new Pair(config, oneThread: true);
                 pairs.Add(pair);
                 Open(pair, Math.Min(PerPair, count - opened), connections);
             }
@@ -203,7 +215,7 @@ internal static class BenchRxTcp
         const int Window = 256;
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         int started = 0, established = 0, accepted = 0;
-        pair.OnLoop(() =>
+        pair.OnServer(() =>
         {
             pair.Server.Listen(5004).Subscribe(s =>
             {
@@ -233,39 +245,71 @@ internal static class BenchRxTcp
         if (!task.Wait(limit ?? Patience)) throw new TimeoutException("The RxTcp side of the benchmark did not finish in time.");
     }
 
-    /// <summary>Server and client stacks over a perfect wire, all on one event-loop thread.</summary>
+    /// <summary>
+    /// Server and client stacks over a perfect wire: each stack (with its application callbacks)
+    /// on its own event-loop thread, the wire delivering across them, as the kernel side runs one
+    /// thread per end; or, with <c>oneThread</c>, both stacks and the wire on a single thread.
+    /// </summary>
     private sealed class Pair : IDisposable
     {
-        private readonly EventLoopScheduler _loop = new(start => new Thread(start) { Name = "rxtcp-bench", IsBackground = true });
+        private readonly EventLoopScheduler _serverLoop;
+        private readonly EventLoopScheduler _clientLoop;
         private readonly VirtualWire _wire;
 
-        public Pair(TcpConfig config)
+        public Pair(TcpConfig config, bool oneThread = false)
         {
-            _wire = new VirtualWire(_loop, new VirtualWireOptions { Mtu = config.Mtu });
-            // A pair holds up to PerPair idle connections, more than a stack admits by default.
-            var limits = StackLimits.Default with { MaxConnections = 20_000 };
-            Server = new TcpStack(_wire.EndA, new TcpStackOptions { Address = ServerAddress, Tcp = config, Seed = 1, Limits = limits }, _loop);
-            Client = new TcpStack(_wire.EndB, new TcpStackOptions { Address = ClientAddress, Tcp = config, Seed = 2, Limits = limits }, _loop);
+            _serverLoop = new(start => new Thread(start) { Name = "rxtcp-server", IsBackground = true });
+            _clientLoop = oneThread ? _serverLoop : new(start => new Thread(start) { Name = "rxtcp-client", IsBackground = true });
+            _wire = new VirtualWire(_serverLoop, _clientLoop, new VirtualWireOptions { Mtu = config.Mtu });
+            // Connections in TIME-WAIT count against StackLimits.MaxConnections (4,096 by default):
+            // at 20,000+ connections a second, 2 MSL of them (plus a late timer on a busy machine)
+            // reach it, where the kernel side has no such cap.
+            var limits = StackLimits.Default with { MaxConnections = 65_536 };
+            Server = new TcpStack(_wire.EndA, new TcpStackOptions { Address = ServerAddress, Tcp = config, Seed = 1, Limits = limits }, _serverLoop);
+            Client = new TcpStack(_wire.EndB, new TcpStackOptions { Address = ClientAddress, Tcp = config, Seed = 2, Limits = limits }, _clientLoop);
         }
 
         public TcpStack Server { get; }
 
         public TcpStack Client { get; }
 
-        public void OnLoop(Action action) => _loop.Schedule(action);
+        /// <summary>Runs <paramref name="action"/> on the server stack's thread.</summary>
+        public void OnServer(Action action) => _serverLoop.Schedule(action);
+
+        /// <summary>Runs <paramref name="action"/> on the client stack's thread.</summary>
+        public void OnClient(Action action) => _clientLoop.Schedule(action);
+
+        /// <summary>Runs <paramref name="action"/> on the server stack's thread and waits for it.</summary>
+        public void OnServerAndWait(Action action)
+        {
+            using var ran = new ManualResetEventSlim();
+            _serverLoop.Schedule(() =>
+            {
+                action();
+                ran.Set();
+            });
+            ran.Wait();
+        }
 
         public void Dispose()
         {
-            using var stopped = new ManualResetEventSlim();
-            _loop.Schedule(() =>
+            using var serverStopped = new ManualResetEventSlim();
+            using var clientStopped = new ManualResetEventSlim();
+            _clientLoop.Schedule(() =>
+            {
+                Client.Dispose();
+                clientStopped.Set();
+            });
+            clientStopped.Wait(TimeSpan.FromSeconds(10));
+            _serverLoop.Schedule(() =>
             {
                 Server.Dispose();
-                Client.Dispose();
                 _wire.Dispose();
-                stopped.Set();
+                serverStopped.Set();
             });
-            stopped.Wait(TimeSpan.FromSeconds(10));
-            _loop.Dispose();
+            serverStopped.Wait(TimeSpan.FromSeconds(10));
+            _serverLoop.Dispose();
+            if (!ReferenceEquals(_clientLoop, _serverLoop)) _clientLoop.Dispose();
         }
     }
 }

@@ -44,6 +44,27 @@ public sealed class VirtualWireTests
     }
 
     [Fact]
+    public void Each_end_receives_on_its_own_scheduler()
+    {
+        var schedulerA = new TestScheduler();
+        var schedulerB = new TestScheduler();
+        using var wire = new VirtualWire(schedulerA, schedulerB);
+        var atB = Record(schedulerB, wire.EndB);
+        var atA = Record(schedulerA, wire.EndA);
+
+        wire.EndA.Send(Packet(1));
+        wire.EndB.Send(Packet(2));
+
+        // Running A's scheduler delivers only what B sent, and the other way round.
+        schedulerA.AdvanceBy(1);
+        Assert.Equal([2], atA.Select(a => a.Id));
+        Assert.Empty(atB);
+        schedulerB.AdvanceBy(1);
+        Assert.Equal([1], atB.Select(a => a.Id));
+        Assert.Single(atA);
+    }
+
+    [Fact]
     public void Send_never_delivers_synchronously()
     {
         var scheduler = new TestScheduler();

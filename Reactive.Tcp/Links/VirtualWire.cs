@@ -35,8 +35,23 @@ public sealed class VirtualWire : IDisposable
     /// <param name="scheduler">Scheduler for every delivery; its clock is the wire's clock.</param>
     /// <param name="options">MTU and impairments; <see langword="null"/> for a perfect 1500-byte wire.</param>
     public VirtualWire(IScheduler scheduler, VirtualWireOptions? options = null)
+        : this(scheduler, scheduler, options)
     {
-        ArgumentNullException.ThrowIfNull(scheduler);
+    }
+
+    /// <summary>
+    /// Creates a wire whose two ends run on different schedulers (for instance one event-loop
+    /// thread per stack): what reaches <see cref="EndA"/> is delivered on <paramref name="deliverToA"/>,
+    /// what reaches <see cref="EndB"/> on <paramref name="deliverToB"/>, so each stack only ever
+    /// sees packets on its own thread. Sending is safe from any thread.
+    /// </summary>
+    /// <param name="deliverToA">Scheduler for deliveries (and delays) towards <see cref="EndA"/>.</param>
+    /// <param name="deliverToB">Scheduler for deliveries (and delays) towards <see cref="EndB"/>.</param>
+    /// <param name="options">MTU and impairments; <see langword="null"/> for a perfect 1500-byte wire.</param>
+    public VirtualWire(IScheduler deliverToA, IScheduler deliverToB, VirtualWireOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(deliverToA);
+        ArgumentNullException.ThrowIfNull(deliverToB);
         Options = options ?? new VirtualWireOptions();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Options.Mtu, nameof(options));
         ArgumentNullException.ThrowIfNull(Options.AToB, nameof(options));
@@ -44,8 +59,8 @@ public sealed class VirtualWire : IDisposable
         Options.AToB.Validate();
         Options.BToA.Validate();
 
-        _aToB = new Direction(scheduler, Options.AToB, Options.Mtu);
-        _bToA = new Direction(scheduler, Options.BToA, Options.Mtu);
+        _aToB = new Direction(deliverToB, Options.AToB, Options.Mtu);
+        _bToA = new Direction(deliverToA, Options.BToA, Options.Mtu);
         EndA = new End(this, outbound: _aToB, inbound: _bToA, Options.Mtu);
         EndB = new End(this, outbound: _bToA, inbound: _aToB, Options.Mtu);
     }

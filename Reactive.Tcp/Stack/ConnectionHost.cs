@@ -182,6 +182,10 @@ internal sealed partial class ConnectionHost : IObservable<Unit>, IRowSource<Con
             _pumpPosted = true;
             _stack.PostFromApp(this, HostCommand.Pump);
         }
+        // TIME-WAIT moves no more data, yet lasts 2 MSL: give the rings back on entering it rather
+        // than at CLOSED, so that back-to-back connections reuse them instead of renting new ones.
+        if (fx.PreviousState is not null && tcb.State == TcpState.TimeWait && tcb.SendBuffer.Count == 0 && tcb.ReceiveQueued == 0)
+            tcb.ReleaseBuffers();
         ArmWake(tcb.NextDeadline);
     }
 

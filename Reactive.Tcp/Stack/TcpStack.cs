@@ -289,6 +289,12 @@ public sealed partial class TcpStack : IDisposable
         lock (_gate) return _hosts.TryGetValue(key, out var host) && host.Tcb is { } tcb ? tcb.State : null;
     }
 
+    /// <summary>Whether the connection block for <paramref name="key"/> holds rented send or receive storage (for tests).</summary>
+    internal bool HoldsBuffers(ConnectionKey key)
+    {
+        lock (_gate) return _hosts.TryGetValue(key, out var host) && host.Tcb is { } tcb && (tcb.SendBuffer.HasStorage || tcb.ReceiveBuffer.HasStorage);
+    }
+
     internal uint NextIsn(ConnectionKey key, long now) =>
         Options.Tcp.IsnGenerator is { } isn ? isn(key, now) : _isn.Next(key, now);
 
