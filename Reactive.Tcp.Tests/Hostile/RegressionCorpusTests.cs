@@ -108,12 +108,13 @@ public class RegressionCorpusTests
     {
         var received = new MemoryStream();
         bool completed = false;
-        using var accept = live.Stack.Listen(8080).Subscribe(c => c.Received.Subscribe(m => received.Write(m.Span), _ => { }, () => completed = true));
+        const ushort port = 8090; // not one of LiveStack's own listeners
+        using var accept = live.Stack.Listen(port).Subscribe(c => c.Received.Subscribe(m => received.Write(m.Span), _ => { }, () => completed = true));
         live.Scheduler.AdvanceBy(TimeSpan.FromTicks(1));
         var payload = new byte[bytes];
         new Random(peerPort).NextBytes(payload);
         uint seq = 77_000;
-        TcpSegment Seg(TcpFlags flags) => new() { SourcePort = peerPort, DestinationPort = 8080, Seq = new SeqNum(seq), Flags = flags, Window = 65535 };
+        TcpSegment Seg(TcpFlags flags) => new() { SourcePort = peerPort, DestinationPort = port, Seq = new SeqNum(seq), Flags = flags, Window = 65535 };
 
         live.Link.ClearSent();
         var syn = Seg(TcpFlags.Syn);

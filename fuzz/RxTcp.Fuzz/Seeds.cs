@@ -89,7 +89,7 @@ public static class Seeds
     {
         const byte Aim = FrameFixer.Relative | FrameFixer.FixChecksums;
         const byte AimActive = Aim | FrameFixer.ToActiveOpen;
-        byte[] Frame(TcpFlags flags, uint seqOffset, uint ackOffset, int payload = 0, ushort window = 65535, int sack = 0, ushort urgent = 0)
+        byte[] Frame(TcpFlags flags, uint seqOffset, uint ackOffset, int payload = 0, ushort window = 65535, int sack = 0, ushort urgent = 0, IpEcn ecn = IpEcn.NotEct, bool timestamps = true)
         {
             var segment = new TcpSegment
             {
@@ -99,7 +99,8 @@ public static class Seeds
                 Window = window,
                 UrgentPointer = urgent,
                 Payload = Enumerable.Range(0, payload).Select(i => (byte)i).ToArray(),
-                Options = new TcpOptions { HasTimestamps = true, TsVal = 200, TsEcr = 1 },
+                Options = timestamps ? new TcpOptions { HasTimestamps = true, TsVal = 200, TsEcr = 1 } : new TcpOptions(),
+                Ecn = ecn,
             };
             if (sack > 0)
             {
@@ -128,6 +129,50 @@ public static class Seeds
         yield return ("rst-to-active-open", Records((AimActive, Frame(TcpFlags.Rst | A, 0, 0))));
         yield return ("syn-to-active-open", Records((AimActive, Frame(TcpFlags.Syn, 9_000_000, 0))));
         var newPeer = new TcpSegment { SourcePort = 40001, DestinationPort = LiveStack.ListenPort, Seq = new SeqNum(42), Flags = TcpFlags.Syn, Window = 1024, Options = new TcpOptions { Mss = 536 } };
+
+        // IPv4 fragments of a 500-byte data segment (532 bytes of IP payload): plans are (offset in 8-byte units, length).
+        const byte Frag = Aim | FrameFixer.Fragment;
+        var data = Frame(A | TcpFlags.Psh, 0, 0, 500);
+        yield return ("frag-in-order", Records((Frag, FrameFixer.Planned(data, (0, 200), (25, 200), (50, 0)))));
+        yield return ("frag-reversed", Records((Frag, FrameFixer.Planned(data, (50, 0), (25, 200), (0, 200)))));
+        yield return ("frag-overlapping", Records((Frag, FrameFixer.Planned(data, (0, 208), (20, 0), (10, 100)))));
+        yield return ("frag-duplicate-last", Records((Frag, FrameFixer.Planned(data, (50, 0), (0, 200), (50, 0), (25, 200)))));
+        yield return ("frag-tiny", Records((Frag, FrameFixer.Planned(data, Enumerable.Range(0, 20).Select(i => ((byte)i, (byte)8)).Append(((byte)20, (byte)0)).ToArray()))));
+        yield return ("frag-missing-middle", Records((Frag, FrameFixer.Planned(data, (0, 200), (50, 0)))));
+        yield return ("frag-two-datagrams-interleaved", Records(
+            (Frag, FrameFixer.Planned(data, (0, 200))), (Frag, FrameFixer.Planned(Frame(A, 500, 0, 500), (0, 200))),
+            (Frag, FrameFixer.Planned(data, (25, 0))), (Frag, FrameFixer.Planned(Frame(A, 500, 0, 500), (25, 0)))));
+        yield return ("frag-ping", Records((FrameFixer.Fragment | FrameFixer.FixChecksums,
+            FrameFixer.Planned(PacketBuilder.BuildIcmpEchoRequest(LiveStack.PeerAddress, LiveStack.LocalAddress, 3, 3, new byte[300]), (0, 96), (12, 0)))));
+
+        // ICMP Destination Unreachable quoting a segment the stack sent (seq relative to its first unacknowledged byte).
+        const byte Icmp = Aim | FrameFixer.IcmpError;
+        byte[] Quote(uint seqOffset) => PacketBuilder.BuildTcp(LiveStack.LocalAddress, LiveStack.PeerAddress, new TcpSegment { Seq = new SeqNum(seqOffset), Flags = A, Window = 1000, Payload = new byte[100] });
+        yield return ("icmp-frag-needed-in-window", Records((Icmp, FrameFixer.Icmp(4, 576, Quote(0)))));
+        yield return ("icmp-frag-needed-mid-flight", Records((Icmp, FrameFixer.Icmp(4, 1280, Quote(1448)))));
+        yield return ("icmp-frag-needed-stale-seq", Records((Icmp, FrameFixer.Icmp(4, 576, Quote(unchecked((uint)-100_000))))));
+        yield return ("icmp-frag-needed-tiny-mtu", Records((Icmp, FrameFixer.Icmp(4, 68, Quote(0)))));
+        yield return ("icmp-frag-needed-then-ack", Records((Icmp, FrameFixer.Icmp(4, 576, Quote(0))), (Aim, Frame(A, 0, 536))));
+        yield return ("icmp-port-unreachable", Records((Icmp, FrameFixer.Icmp(3, 0, Quote(0)))));
+        yield return ("icmp-host-unreachable-active-open", Records((Icmp | FrameFixer.ToActiveOpen, FrameFixer.Icmp(1, 0, Quote(unchecked((uint)-1))))));
+        yield return ("icmp-frag-needed-fragmented", Records((Icmp | FrameFixer.Fragment, [.. FrameFixer.Planned([], (0, 32), (4, 0)), .. FrameFixer.Icmp(4, 576, Quote(0))])));
+
+        // The listener with a backlog of 0 answers every SYN with a SYN cookie; ack 0 means "the last cookie + 1".
+        const byte Cookie = Aim | FrameFixer.ToCookieListener;
+        var cookieSyn = new TcpSegment { Flags = TcpFlags.Syn, Window = 8192, Options = new TcpOptions { Mss = 1460, HasWindowScale = true, WindowScale = 5, SackPermitted = true } };
+        var cookieSynBytes = PacketBuilder.BuildTcp(LiveStack.PeerAddress, LiveStack.LocalAddress, cookieSyn);
+        yield return ("cookie-syn", Records((Cookie, cookieSynBytes)));
+        yield return ("cookie-handshake-and-data", Records((Cookie, cookieSynBytes), (Cookie, Frame(A, 1, 0, timestamps: false)), (Cookie, Frame(A | TcpFlags.Psh, 1, 0, 200, timestamps: false)), (Cookie, Frame(A | TcpFlags.Fin, 201, 100, timestamps: false))));
+        yield return ("cookie-ack-wrong", Records((Cookie, cookieSynBytes), (Cookie, Frame(A, 1, 5, timestamps: false))));
+        yield return ("cookie-ack-without-syn", Records((Cookie, Frame(A, 1, 0, timestamps: false))));
+        yield return ("cookie-syn-timestamps", Records((Cookie, Frame(TcpFlags.Syn, 0, 0)), (Cookie, Frame(A, 1, 0))));
+        yield return ("cookie-syn-ecn", Records((Cookie, PacketBuilder.BuildTcp(LiveStack.PeerAddress, LiveStack.LocalAddress, cookieSyn with { Flags = TcpFlags.Syn | TcpFlags.Ece | TcpFlags.Cwr }))));
+
+        // ECN on the accepted connection (negotiated by the scripted handshake).
+        yield return ("ecn-ce-data", Records((Aim, Frame(A | TcpFlags.Psh, 0, 0, 500, ecn: IpEcn.Ce)), (Aim, Frame(A, 500, 0, 500, ecn: IpEcn.Ect0))));
+        yield return ("ecn-ece-ack", Records((Aim, Frame(A | TcpFlags.Ece, 0, 1448)), (Aim, Frame(A | TcpFlags.Ece, 0, 2896))));
+        yield return ("ecn-cwr-data", Records((Aim, Frame(A | TcpFlags.Cwr | TcpFlags.Psh, 0, 0, 100, ecn: IpEcn.Ect1))));
+        yield return ("challenge-ack-budget", Records(Enumerable.Range(0, 12).Select(i => (Aim, Frame(i % 2 == 0 ? TcpFlags.Rst : TcpFlags.Syn, 1000 + (uint)i, 0))).ToArray()));
         yield return ("syn-new-connection", Records((0, PacketBuilder.BuildTcp(LiveStack.PeerAddress, LiveStack.LocalAddress, newPeer))));
     }
 
