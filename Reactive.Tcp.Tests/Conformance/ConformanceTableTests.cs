@@ -131,10 +131,14 @@ public sealed class ConformanceTableTests(ITestOutputHelper output)
         sb.AppendLine("  `minrto` → route `rto_min`; `cwnd` → route `initcwnd`; `delack=0` → route `quickack 1`; `mss` → `TCP_MAXSEG`;");
         sb.AppendLine("  `mtu` → device MTU; `rcvbuf`/`sndbuf` → `SO_RCVBUF`/`SO_SNDBUF`; `nodelay` → `TCP_NODELAY`; `keepalive`/");
         sb.AppendLine("  `kainterval`/`kaprobes` → `SO_KEEPALIVE` + `TCP_KEEPIDLE`/`TCP_KEEPINTVL`/`TCP_KEEPCNT`; congestion control");
-        sb.AppendLine("  CUBIC via `TCP_CONGESTION`; `tcp_ecn=0`. A setting Linux has no knob for (fixed RTO, initial RTO other");
-        sb.AppendLine("  than 1 s, `msl`, `peermss`, `cwnd=0`, `dupack=0`) makes the scenario **n/a for Linux**.");
+        sb.AppendLine("  CUBIC via `TCP_CONGESTION`; `ecn=on`/`accept`/`off` → `tcp_ecn` 1/2/0; `challengeacks` → `tcp_challenge_ack_limit`;");
+        sb.AppendLine("  `syncookies=off` → `tcp_syncookies=0`, else 1, and `backlog=0` → `tcp_syncookies=2` (a cookie for every SYN:");
+        sb.AppendLine("  Linux's `listen(0)` still queues one SYN); the backlog → `listen()`. A setting Linux has no knob for (fixed RTO,");
+        sb.AppendLine("  initial RTO other than 1 s, `msl`, `peermss`, `cwnd=0`, `dupack=0`) or an injected ICMP error (the runner writes");
+        sb.AppendLine("  only TCP to the device) makes the scenario **n/a for Linux**.");
         sb.AppendLine("- **Relative numbering.** Each SYN the kernel sends tells its ISN; its sequence numbers are shown and compared");
-        sb.AppendLine("  relative to it (as if its ISN were the scenario's `isn=`, default 1000), and the `ack` numbers and SACK");
+        sb.AppendLine("  relative to it (as if its ISN were the sequence number of the `out:` lane's first SYN, else the scenario's");
+        sb.AppendLine("  `isn=`, default 1000; so a SYN cookie scenario's pinned cookie stands for the kernel's cookie), and the `ack` numbers and SACK");
         sb.AppendLine("  blocks of the injected segments are shifted into the kernel's numbering. Its TSval is lined up the same way");
         sb.AppendLine("  with the TSval of the `out:` lane's first SYN (or 0), and injected non-zero TSecr values are shifted to match.");
         sb.AppendLine("- **Wildcards for Linux.** In expected segments `win` (raw window field), the window-scale shift and TSval are");

@@ -73,6 +73,15 @@ internal sealed class KernelProfile
         // Linux's tcp_ecn: 0 never, 1 ask on active opens too, 2 accept only (its default, and ours).
         p.Sysctls.Add(("net.ipv4.tcp_ecn", c.Ecn switch { EcnMode.On => "1", EcnMode.Accept => "2", _ => "0" }));
         p.SynCount = Math.Clamp(c.MaxSynRetransmissions, 1, 127);
+        // The listener's limits. Linux's listen(0) still admits a SYN to its queue (full means more
+        // than the backlog), so only tcp_syncookies=2 (a cookie for every SYN) reproduces "backlog 0".
+        var limits = sc.Limits;
+        p.Sysctls.Add(("net.ipv4.tcp_syncookies", !limits.SynCookies ? "0" : limits.ListenBacklog == 0 ? "2" : "1"));
+        if (limits.ListenBacklog == 0)
+            p.Approximations.Add(limits.SynCookies
+                ? "backlog=0 → tcp_syncookies=2: Linux sends a cookie for every SYN (its listen(0) queue would still take one)"
+                : "backlog=0 with syncookies=off: Linux's listen(0) still admits one SYN to its queue");
+        p.Sysctls.Add(("net.ipv4.tcp_challenge_ack_limit", limits.ChallengeAcksPerSecond.ToString(CultureInfo.InvariantCulture)));
 
         p.RouteAttributes.Add("rto_min");
         p.RouteAttributes.Add($"{(long)c.MinRto.TotalMilliseconds}ms");

@@ -39,8 +39,8 @@ internal sealed class LinuxRun
 /// </summary>
 /// <remarks>
 /// Numbering is relative: every SYN the kernel sends teaches the runner its ISN, and from then on
-/// kernel sequence numbers are shown shifted into the scenario's numbering (scenario ISN =
-/// <c>isn=</c>, default 1000) and the ACK numbers (and SACK blocks) of injected segments are shifted
+/// kernel sequence numbers are shown shifted into the scenario's numbering (scenario ISN = the
+/// sequence number of the out lane's first SYN, else <c>isn=</c>, default 1000) and the ACK numbers (and SACK blocks) of injected segments are shifted
 /// into the kernel's. Timestamps likewise: the kernel's TSval in its SYN is lined up with the TSval
 /// of the first SYN of the <c>out:</c> lane (or 0), and injected TSecr values are shifted by the same amount.
 /// </remarks>
@@ -286,6 +286,11 @@ internal static class LinuxMarbleRunner
         private readonly object _gate = new();
         private readonly uint _scenarioTsVal = sc.Out.Events.SelectMany(e => e.Symbols).Select(s => sc.Segments[s])
             .FirstOrDefault(d => (d.Flags & TcpFlags.Syn) != 0 && d.Options is { HasTimestamps: true })?.Options?.TsVal ?? 0;
+        // The kernel's ISN is lined up with the out lane's first SYN (or with isn= when it has none):
+        // a SYN-cookie scenario pins RxTcp's cookie as that SYN-ACK's sequence number, and the
+        // kernel's own cookie is then shown, and acknowledged, in its place.
+        private readonly uint _scenarioIsn = sc.Out.Events.SelectMany(e => e.Symbols).Select(s => sc.Segments[s])
+            .FirstOrDefault(d => (d.Flags & TcpFlags.Syn) != 0 && d.Seq is not null)?.Seq ?? sc.Isn;
         private uint _seqDelta;
         private uint? _tsDelta;
         private readonly List<(long Time, uint Delta)> _history = new();
@@ -307,7 +312,7 @@ internal static class LinuxMarbleRunner
             if ((p.Tcp.Flags & TcpFlags.Syn) == 0) return;
             lock (_gate)
             {
-                uint delta = unchecked(p.Tcp.Seq.Value - sc.Isn);
+                uint delta = unchecked(p.Tcp.Seq.Value - _scenarioIsn);
                 _syns++;
                 if (!Isns.Contains(p.Tcp.Seq.Value)) Isns.Add(p.Tcp.Seq.Value);
                 _seqDelta = delta;
@@ -345,7 +350,7 @@ internal static class LinuxMarbleRunner
         {
             if ((s.Flags & TcpFlags.Syn) != 0)
             {
-                uint d = unchecked(s.Seq.Value - sc.Isn);
+                uint d = unchecked(s.Seq.Value - _scenarioIsn);
                 _history.Add((time, d));
                 return d;
             }
@@ -450,7 +455,7 @@ internal static class LinuxMarbleRunner
                     case 'L':
                         if (_listener is null) { run.Problems.Add($"{where}: a second listen is not supported on Linux"); return; }
                         _listener.Bind(new IPEndPoint(IPAddress.Parse(sc.LocalAddress.ToString()), sc.LocalPort));
-                        _listener.Listen(16);
+                        _listener.Listen(Math.Min(sc.Limits.ListenBacklog, 16));
                         lock (_gate) _listening = true;
                         _ = AcceptLoop(_listener);
                         break;

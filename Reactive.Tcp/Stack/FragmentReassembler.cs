@@ -31,16 +31,18 @@ internal sealed class FragmentReassembler : IDisposable
     private readonly IScheduler _scheduler;
     private readonly object _gate;
     private readonly DropCounters _drops;
+    private readonly Action<byte[]>? _timedOut;
     private readonly Dictionary<FragmentKey, Datagram> _datagrams = new();
     private long _arrivals;
     private bool _disposed;
 
-    public FragmentReassembler(FragmentReassemblyOptions options, IScheduler scheduler, object gate, DropCounters drops)
+    public FragmentReassembler(FragmentReassemblyOptions options, IScheduler scheduler, object gate, DropCounters drops, Action<byte[]>? timedOut = null)
     {
         _options = options;
         _scheduler = scheduler;
         _gate = gate;
         _drops = drops;
+        _timedOut = timedOut;
     }
 
     /// <summary>Datagrams waiting for fragments.</summary>
@@ -100,6 +102,9 @@ internal sealed class FragmentReassembler : IDisposable
             return null;
         }
         if (!ip.MoreFragments) datagram.TotalEnd = end;
+        // RFC 792/1122 §3.3.2: only a datagram whose first fragment came may be answered with a
+        // Time Exceeded when it times out, and the error quotes that fragment's header and 8 bytes.
+        if (start == 0 && _timedOut is not null) datagram.FirstFragmentQuote ??= fragment[..IcmpCodec.QuoteLength(fragment)].ToArray();
         if (!datagram.IsComplete) return null;
 
         _datagrams.Remove(key);
@@ -209,6 +214,7 @@ internal sealed class FragmentReassembler : IDisposable
             if (_disposed || !_datagrams.TryGetValue(key, out var current) || current != datagram) return;
             _drops.Increment(DropReason.FragmentTimeout);
             Discard(key, datagram);
+            if (datagram.FirstFragmentQuote is { } quote) _timedOut?.Invoke(quote);
         }
     }
 
@@ -234,6 +240,9 @@ internal sealed class FragmentReassembler : IDisposable
         public byte Ttl { get; } = ttl;
         public PooledPacket? Buffer { get; set; }
         public IDisposable? Timeout { get; set; }
+
+        /// <summary>The first fragment's IP header and 8 data bytes, kept once it arrives, for a Time Exceeded.</summary>
+        public byte[]? FirstFragmentQuote { get; set; }
         public int Fragments { get; private set; }
 
         /// <summary>Payload length, once the last fragment (MF clear) has arrived; -1 before.</summary>

@@ -3,11 +3,17 @@ namespace Reactive.Tcp.Stack;
 /// <summary>Which ICMP errors a stack sends, and how often (see <see cref="TcpStackOptions.IcmpErrors"/>).</summary>
 public sealed record IcmpErrorOptions
 {
-    /// <summary>Defaults: port unreachable on, one per second with a burst of six.</summary>
+    /// <summary>Defaults: port unreachable and reassembly time exceeded on, one per second with a burst of six.</summary>
     public static IcmpErrorOptions Default { get; } = new();
 
     /// <summary>Answer a UDP datagram to an unbound port with Destination Unreachable / Port Unreachable (RFC 1122 §4.1.3.1).</summary>
     public bool SendPortUnreachable { get; init; } = true;
+
+    /// <summary>
+    /// Answer a datagram whose first fragment arrived but whose reassembly timed out with Time
+    /// Exceeded / fragment reassembly time exceeded (RFC 792, RFC 1122 §3.3.2).
+    /// </summary>
+    public bool SendReassemblyTimeExceeded { get; init; } = true;
 
     /// <summary>
     /// Time that earns one error token (RFC 1812 §4.3.2.8 asks for rate limiting). Linux's

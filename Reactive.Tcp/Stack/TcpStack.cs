@@ -45,7 +45,7 @@ public sealed partial class TcpStack : IDisposable
         Options = options ?? throw new ArgumentNullException(nameof(options));
         Scheduler = scheduler ?? throw new ArgumentNullException(nameof(scheduler));
         Ports = new PortAllocator(options.EphemeralPortFirst, options.EphemeralPortLast, options.Seed);
-        _reassembler = new FragmentReassembler(options.Reassembly, scheduler, _gate, Drops);
+        _reassembler = new FragmentReassembler(options.Reassembly, scheduler, _gate, Drops, SendReassemblyTimeExceeded);
         _icmpErrorLimit = new IcmpRateLimiter(options.IcmpErrors.Interval, options.IcmpErrors.Burst);
 
         // One delegate for every group (the event carries its key), not a closure per connection.

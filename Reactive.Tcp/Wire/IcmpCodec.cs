@@ -148,6 +148,29 @@ public static class IcmpCodec
         return length;
     }
 
+    /// <summary>The Time Exceeded code for a datagram whose fragments did not all arrive in time (RFC 792).</summary>
+    public const byte ReassemblyTimeExceededCode = 1;
+
+    /// <summary>Writes a Time Exceeded message, "fragment reassembly time exceeded" (type 11, code 1), with its checksum.</summary>
+    /// <param name="destination">Where to write; at least 8 bytes plus <paramref name="quote"/>.</param>
+    /// <param name="quote">The IP header and first 8 data bytes of the datagram's first fragment (see <see cref="QuoteLength"/>).</param>
+    /// <returns>Bytes written.</returns>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is too small.</exception>
+    public static int WriteReassemblyTimeExceeded(Span<byte> destination, ReadOnlySpan<byte> quote)
+    {
+        int length = ErrorHeaderLength + quote.Length;
+        if (destination.Length < length)
+            throw new ArgumentException($"Need {length} bytes for this ICMP error, got {destination.Length}.", nameof(destination));
+
+        var m = destination[..length];
+        m[0] = (byte)IcmpType.TimeExceeded;
+        m[1] = ReassemblyTimeExceededCode;
+        m[2..ErrorHeaderLength].Clear();
+        quote.CopyTo(m[ErrorHeaderLength..]);
+        BinaryPrimitives.WriteUInt16BigEndian(m[2..], Checksum.Compute(m));
+        return length;
+    }
+
     private static int WriteEcho(Span<byte> destination, IcmpType type, ushort identifier, ushort sequenceNumber, ReadOnlySpan<byte> data)
     {
         int length = EchoHeaderLength + data.Length;

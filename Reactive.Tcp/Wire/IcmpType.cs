@@ -9,4 +9,6 @@ public enum IcmpType : byte
     DestinationUnreachable = 3,
     /// <summary>Echo request ("ping").</summary>
     EchoRequest = 8,
+    /// <summary>Time exceeded: an error quoting a packet whose TTL ran out, or a datagram whose reassembly timed out (RFC 792).</summary>
+    TimeExceeded = 11,
 }

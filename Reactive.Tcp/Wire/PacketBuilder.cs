@@ -183,6 +183,27 @@ public static class PacketBuilder
         return packet;
     }
 
+    /// <summary>
+    /// Builds an ICMP Time Exceeded / fragment reassembly time exceeded (RFC 792) about a datagram
+    /// whose first fragment arrived but whose reassembly timed out, sent back to its source.
+    /// </summary>
+    /// <param name="source">Our address.</param>
+    /// <param name="firstFragment">The datagram's first fragment (offset 0), at least its IP header; it is quoted up to 8 data bytes.</param>
+    /// <param name="ttl">Time to live.</param>
+    /// <returns>A new array holding exactly the packet.</returns>
+    /// <exception cref="ArgumentException"><paramref name="firstFragment"/> is shorter than an IPv4 header.</exception>
+    public static byte[] BuildReassemblyTimeExceeded(IPv4Address source, ReadOnlySpan<byte> firstFragment, byte ttl = DefaultTtl)
+    {
+        if (firstFragment.Length < Ipv4Codec.MinHeaderLength)
+            throw new ArgumentException("The first fragment is shorter than an IPv4 header.", nameof(firstFragment));
+        var quote = firstFragment[..IcmpCodec.QuoteLength(firstFragment)];
+        int total = Ipv4Codec.MinHeaderLength + IcmpCodec.ErrorHeaderLength + quote.Length;
+        var packet = new byte[total];
+        IcmpCodec.WriteReassemblyTimeExceeded(packet.AsSpan(Ipv4Codec.MinHeaderLength), quote);
+        WriteIpHeader(packet, IpProtocol.Icmp, source, IPv4Address.Read(firstFragment[12..]), total, ttl, 0, dontFragment: false);
+        return packet;
+    }
+
     // The transport is written first and the IP header last because the header's total length
     // (and so its checksum) depends on what the transport wrote.
     private static void WriteIpHeader(Span<byte> buffer, IpProtocol protocol, IPv4Address source, IPv4Address destination,
