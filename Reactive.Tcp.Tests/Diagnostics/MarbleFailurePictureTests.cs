@@ -7,24 +7,8 @@ namespace Reactive.Tcp.Tests.Diagnostics;
 /// <summary>A failing marble scenario's message points at an SVG picture of what the stack actually did.</summary>
 public sealed class MarbleFailurePictureTests
 {
-    private const string WrongScenario = """
-        # Deliberately wrong: expects FIN and ACK in one segment.
-        local:  192.0.2.2:80
-        remote: 192.0.2.1:40000
-        frame:  1ms
-        config: isn=1000
-
-        def S = [S] seq 5000 win 65535 <mss 1460>
-        def s = [S.] seq 1000 ack 5001 win 65535 <mss 1460>
-        def A = [.] seq 5001 ack 1001 win 65535
-        def F = [F.] seq 5001 ack 1001 win 65535
-        def f = [F.] seq 1001 ack 5002
-
-        app:   L------
-        in:    -S-A-F-
-        out:   -s---f-
-        state: LR-E-K-
-        """;
+    // The runner's own deliberately wrong scenario: it expects FIN and ACK in one segment.
+    private const string WrongScenario = MarbleRunnerTests.WrongScenario;
 
     [Fact]
     public void The_failure_message_names_an_svg_of_the_actual_run()

@@ -14,7 +14,7 @@ public sealed class MarbleRunnerTests(ITestOutputHelper output)
     /// A passive close where the scenario wrongly expects the stack to send its FIN together with
     /// the ACK of the peer's FIN, and to be in LAST-ACK straight away.
     /// </summary>
-    private const string WrongScenario = """
+    internal const string WrongScenario = """
         # Deliberately wrong: expects FIN and ACK in one segment.
         local:  192.0.2.2:80
         remote: 192.0.2.1:40000

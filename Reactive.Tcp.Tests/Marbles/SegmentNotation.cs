@@ -1,3 +1,4 @@
+using Reactive.Tcp.Diagnostics.Rendering;
 using System.Globalization;
 using System.Text;
 using Reactive.Tcp.Wire;
@@ -231,7 +232,7 @@ internal static class SegmentNotation
         if (s.Payload.Length > 0)
         {
             sb.Append(" len ").Append(s.Payload.Length);
-            if (s.Payload.Length <= 32 && IsPrintable(s.Payload.Span)) sb.Append(" \"").Append(Escape(s.Payload.Span)).Append('"');
+            if (s.Payload.Length <= 32 && SegmentText.IsPrintable(s.Payload.Span)) sb.Append(" \"").Append(SegmentText.Escape(s.Payload.Span)).Append('"');
         }
         if (s.Ecn != IpEcn.NotEct) sb.Append(' ').Append(EcnWord(s.Ecn));
         return sb.ToString();
@@ -250,35 +251,9 @@ internal static class SegmentNotation
     public static string Describe(ReadOnlySpan<byte> bytes)
     {
         if (bytes.Length == 0) return "nothing";
-        if (bytes.Length <= 64 && IsPrintable(bytes)) return $"\"{Escape(bytes)}\" ({bytes.Length} bytes)";
+        if (bytes.Length <= 64 && SegmentText.IsPrintable(bytes)) return $"\"{SegmentText.Escape(bytes)}\" ({bytes.Length} bytes)";
         var head = bytes[..Math.Min(24, bytes.Length)];
-        return $"{bytes.Length} bytes starting \"{Escape(head)}\"…";
-    }
-
-    private static bool IsPrintable(ReadOnlySpan<byte> bytes)
-    {
-        foreach (byte b in bytes)
-            if (b is < 0x20 or >= 0x7f && b is not ((byte)'\n' or (byte)'\r' or (byte)'\t')) return false;
-        return true;
-    }
-
-    private static string Escape(ReadOnlySpan<byte> bytes)
-    {
-        var sb = new StringBuilder();
-        foreach (byte b in bytes)
-        {
-            sb.Append(b switch
-            {
-                (byte)'\n' => "\\n",
-                (byte)'\r' => "\\r",
-                (byte)'\t' => "\\t",
-                (byte)'"' => "\\\"",
-                (byte)'\\' => "\\\\",
-                >= 0x20 and < 0x7f => ((char)b).ToString(),
-                _ => $"\\x{b:x2}",
-            });
-        }
-        return sb.ToString();
+        return $"{bytes.Length} bytes starting \"{SegmentText.Escape(head)}\"…";
     }
 
     private sealed class Reader(string text, int line, char name)

@@ -59,14 +59,16 @@ internal static class SegmentText
     /// <summary>Seconds with microseconds, as tcpdump prints relative times: <c>0.001500</c>.</summary>
     public static string Seconds(TimeSpan time) => (time.Ticks / (decimal)TimeSpan.TicksPerSecond).ToString("0.000000", CultureInfo.InvariantCulture);
 
-    private static bool IsPrintable(ReadOnlySpan<byte> bytes)
+    /// <summary>True when every byte is printable ASCII or a tab, CR or LF: such payloads are shown quoted.</summary>
+    internal static bool IsPrintable(ReadOnlySpan<byte> bytes)
     {
         foreach (byte b in bytes)
             if (b is < 0x20 or >= 0x7f && b is not ((byte)'\n' or (byte)'\r' or (byte)'\t')) return false;
         return true;
     }
 
-    private static string Escape(ReadOnlySpan<byte> bytes)
+    /// <summary>The bytes as a C-like quoted-string body: control characters, quotes and backslashes escaped, other non-ASCII as <c>\xNN</c>.</summary>
+    internal static string Escape(ReadOnlySpan<byte> bytes)
     {
         var sb = new StringBuilder();
         foreach (byte b in bytes)
@@ -78,7 +80,8 @@ internal static class SegmentText
                 (byte)'\t' => "\\t",
                 (byte)'"' => "\\\"",
                 (byte)'\\' => "\\\\",
-                _ => ((char)b).ToString(),
+                >= 0x20 and < 0x7f => ((char)b).ToString(),
+                _ => $"\\x{b:x2}",
             });
         }
         return sb.ToString();
