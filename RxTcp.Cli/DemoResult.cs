@@ -1,3 +1,4 @@
+using Reactive.Tcp.Diagnostics;
 using Reactive.Tcp.Links;
 using Reactive.Tcp.Stack;
 using Reactive.Tcp.Tcp;
@@ -65,17 +66,7 @@ public sealed class DemoResult
     public bool Succeeded => Failures.Count == 0;
 
     /// <summary>A state as the RFC spells it: <c>TIME-WAIT</c>, <c>CLOSED</c>.</summary>
-    public static string Describe(TcpState state) => state switch
-    {
-        TcpState.SynSent => "SYN-SENT",
-        TcpState.SynReceived => "SYN-RECEIVED",
-        TcpState.FinWait1 => "FIN-WAIT-1",
-        TcpState.FinWait2 => "FIN-WAIT-2",
-        TcpState.CloseWait => "CLOSE-WAIT",
-        TcpState.LastAck => "LAST-ACK",
-        TcpState.TimeWait => "TIME-WAIT",
-        _ => state.ToString().ToUpperInvariant(),
-    };
+    public static string Describe(TcpState state) => RxTcpMetrics.StateName(state);
 
     /// <summary>One side's figures.</summary>
     public sealed class Endpoint

@@ -58,16 +58,7 @@ internal static class FetchCommand
     private static int Run(TunSettings settings, Uri url, string? outputPath, double? timeout, bool quiet)
     {
         using var signal = new ShutdownSignal();
-        TunHost host;
-        try
-        {
-            host = TunHost.Open(settings);
-        }
-        catch (Exception e) when (e is TunException or IOException or ArgumentException)
-        {
-            Console.Error.WriteLine($"rxtcp fetch: {ServeCommand.OneLine(e.Message)}");
-            return 1;
-        }
+        if (!TunHost.TryOpen(settings, "rxtcp fetch", out var host)) return 1;
 
         using (host)
         {

@@ -88,16 +88,7 @@ internal static class ServeCommand
         }
 
         using var signal = new ShutdownSignal();
-        TunHost host;
-        try
-        {
-            host = TunHost.Open(settings);
-        }
-        catch (Exception e) when (e is TunException or IOException or ArgumentException)
-        {
-            Console.Error.WriteLine($"rxtcp serve: {OneLine(e.Message)}");
-            return 1;
-        }
+        if (!TunHost.TryOpen(settings, "rxtcp serve", out var host)) return 1;
 
         using (host)
         {

@@ -94,6 +94,25 @@ public sealed class TunHost : IDisposable
     public long PcapPackets => _pcap?.PacketCount ?? 0;
 
     /// <summary>
+    /// Opens the device as <see cref="Open"/> does; on failure writes one line to stderr, prefixed
+    /// with <paramref name="command"/> (for example <c>rxtcp serve</c>), and returns false.
+    /// </summary>
+    public static bool TryOpen(TunSettings settings, string command, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out TunHost? host)
+    {
+        try
+        {
+            host = Open(settings);
+            return true;
+        }
+        catch (Exception e) when (e is TunException or IOException or ArgumentException)
+        {
+            Console.Error.WriteLine($"{command}: {ServeCommand.OneLine(e.Message)}");
+            host = null;
+            return false;
+        }
+    }
+
+    /// <summary>
     /// Creates and configures the device (inside <see cref="TunSettings.Namespace"/> when given),
     /// opens the capture and starts the stack.
     /// </summary>

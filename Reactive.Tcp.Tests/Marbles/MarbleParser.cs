@@ -1,3 +1,4 @@
+using Reactive.Tcp.Diagnostics.Rendering;
 using Reactive.Tcp.Stack;
 using System.Globalization;
 using System.Text;
@@ -27,21 +28,7 @@ internal static partial class MarbleParser
         ['|'] = "gone (the stack holds no connection)",
     };
 
-    public static char Letter(TcpState state) => state switch
-    {
-        TcpState.Closed => 'C',
-        TcpState.Listen => 'L',
-        TcpState.SynSent => 'S',
-        TcpState.SynReceived => 'R',
-        TcpState.Established => 'E',
-        TcpState.FinWait1 => '1',
-        TcpState.FinWait2 => '2',
-        TcpState.CloseWait => 'W',
-        TcpState.Closing => 'G',
-        TcpState.LastAck => 'K',
-        TcpState.TimeWait => 'T',
-        _ => '?',
-    };
+    public static char Letter(TcpState state) => MarbleDiagram.Letter(state, existed: false);
 
     private static readonly Dictionary<char, AppActionKind> BuiltinActions = new()
     {

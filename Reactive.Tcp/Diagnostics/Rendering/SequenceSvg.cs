@@ -161,21 +161,8 @@ public static class SequenceSvg
     private static string Kind(in TcpSegment s, int length) =>
         s.Has(TcpFlags.Rst) ? "rst" : s.Has(TcpFlags.Syn) ? "syn" : s.Has(TcpFlags.Fin) ? "fin" : length > 0 ? "data" : "ack";
 
-    private static string StateName(TcpState state, bool existed) => state switch
-    {
-        TcpState.Closed => existed ? "CLOSED (gone)" : "CLOSED",
-        TcpState.Listen => "LISTEN",
-        TcpState.SynSent => "SYN-SENT",
-        TcpState.SynReceived => "SYN-RECEIVED",
-        TcpState.Established => "ESTABLISHED",
-        TcpState.FinWait1 => "FIN-WAIT-1",
-        TcpState.FinWait2 => "FIN-WAIT-2",
-        TcpState.CloseWait => "CLOSE-WAIT",
-        TcpState.Closing => "CLOSING",
-        TcpState.LastAck => "LAST-ACK",
-        TcpState.TimeWait => "TIME-WAIT",
-        _ => state.ToString(),
-    };
+    private static string StateName(TcpState state, bool existed) =>
+        state == TcpState.Closed && existed ? "CLOSED (gone)" : RxTcpMetrics.StateName(state);
 
     private static string Gap(TimeSpan gap) =>
         gap >= TimeSpan.FromSeconds(1)
