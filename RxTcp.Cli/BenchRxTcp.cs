@@ -7,6 +7,7 @@ using Reactive.Tcp.Links;
 using Reactive.Tcp.Stack;
 using Reactive.Tcp.Tcp;
 using Reactive.Tcp.Wire;
+using Reactive.Tcp.Transport;
 
 namespace RxTcp.Cli;
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using Reactive.Tcp.Api;
 using Reactive.Tcp.Linux;
 using RxTcp.Cli.Apps;
+using Reactive.Tcp.Tcp;
 
 namespace RxTcp.Cli;
 

@@ -3,6 +3,7 @@ using Reactive.Tcp.Collections;
 using Reactive.Tcp.Diagnostics;
 using Reactive.Tcp.Stack;
 using Reactive.Tcp.Wire;
+using Reactive.Tcp.Transport;
 
 namespace RxTcp.Cli;
 

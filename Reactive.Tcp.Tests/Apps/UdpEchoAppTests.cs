@@ -4,6 +4,7 @@ using System.Text;
 using Reactive.Tcp.Api;
 using RxTcp.Cli.Apps;
 using Xunit;
+using Reactive.Tcp.Transport;
 
 namespace Reactive.Tcp.Tests.Apps;
 

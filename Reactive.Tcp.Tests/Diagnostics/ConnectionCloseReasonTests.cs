@@ -6,6 +6,7 @@ using Reactive.Tcp.Tcp;
 using Reactive.Tcp.Tests.Stack;
 using Reactive.Tcp.Wire;
 using Xunit;
+using Reactive.Tcp.Transport;
 
 namespace Reactive.Tcp.Tests.Diagnostics;
 

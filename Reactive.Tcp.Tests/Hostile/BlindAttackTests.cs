@@ -6,6 +6,7 @@ using Reactive.Tcp.Tcp;
 using Reactive.Tcp.Wire;
 using Xunit;
 using Xunit.Abstractions;
+using Reactive.Tcp.Transport;
 
 namespace Reactive.Tcp.Tests.Hostile;
 
@@ -22,7 +23,7 @@ public class BlindAttackTests(ITestOutputHelper output)
     private const int PerMillisecond = 2000;
 
     internal static Tcb TcbOf(TcpConnection c) =>
-        ((ConnectionHost)typeof(TcpConnection).GetField("_host", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(c)!).Tcb!;
+        ((ConnectionState)c.Seam).Tcb!;
 
     internal sealed class Tally
     {

@@ -4,6 +4,7 @@ using Reactive.Tcp.Tcp;
 using Reactive.Tcp.Wire;
 using Xunit;
 using Xunit.Abstractions;
+using Reactive.Tcp.Transport;
 
 namespace Reactive.Tcp.Tests.Hostile;
 
@@ -88,9 +89,7 @@ public class ListenLimitsTests(ITestOutputHelper output)
 
     private static Tcb ServerTcb(HostileNet net, ConnectionKey clientKey)
     {
-        var hosts = (Dictionary<ConnectionKey, ConnectionHost>)typeof(TcpStack)
-            .GetField("_hosts", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(net.Server)!;
-        return hosts[new ConnectionKey(clientKey.RemoteAddress, clientKey.RemotePort, clientKey.LocalAddress, clientKey.LocalPort)].Tcb!;
+        return net.Server.TcbOf(new ConnectionKey(clientKey.RemoteAddress, clientKey.RemotePort, clientKey.LocalAddress, clientKey.LocalPort))!;
     }
 
     [Fact]

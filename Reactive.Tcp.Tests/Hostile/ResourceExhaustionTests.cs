@@ -2,6 +2,7 @@ using Reactive.Tcp.Stack;
 using Reactive.Tcp.Wire;
 using Xunit;
 using Xunit.Abstractions;
+using Reactive.Tcp.Transport;
 
 namespace Reactive.Tcp.Tests.Hostile;
 

@@ -12,6 +12,7 @@ using Reactive.Tcp.Http;
 using Reactive.Tcp.Stack;
 using Reactive.Tcp.Tests.Stack;
 using Xunit;
+using Reactive.Tcp.Tcp;
 
 namespace Reactive.Tcp.Tests.Integration;
 

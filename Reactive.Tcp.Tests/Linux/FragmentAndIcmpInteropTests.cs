@@ -7,6 +7,7 @@ using Reactive.Tcp.Linux;
 using Reactive.Tcp.Wire;
 using Xunit;
 using Xunit.Abstractions;
+using Reactive.Tcp.Transport;
 
 namespace Reactive.Tcp.Tests.Linux;
 

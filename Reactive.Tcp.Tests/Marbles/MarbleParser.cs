@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Reactive.Tcp.Tcp;
 using Reactive.Tcp.Wire;
+using Reactive.Tcp.Transport;
 
 namespace Reactive.Tcp.Tests.Marbles;
 

@@ -1,6 +1,7 @@
 using Reactive.Tcp.Stack;
 using Reactive.Tcp.Tcp;
 using Reactive.Tcp.Wire;
+using Reactive.Tcp.Transport;
 
 namespace Reactive.Tcp.Tests.Marbles;
 

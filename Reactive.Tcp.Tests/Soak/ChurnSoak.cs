@@ -6,6 +6,7 @@ using Reactive.Tcp.Links;
 using Reactive.Tcp.Stack;
 using Reactive.Tcp.Tcp;
 using Reactive.Tcp.Wire;
+using Reactive.Tcp.Transport;
 
 namespace Reactive.Tcp.Tests.Soak;
 
@@ -164,7 +165,7 @@ internal sealed class ChurnSoak : IDisposable
             if (flow.BlackholedPort != 0)
             {
                 _deadClientPorts.Remove(flow.BlackholedPort);
-                Client.Ports.Release(flow.BlackholedPort);
+                Client.PortAllocator.Release(flow.BlackholedPort);
             }
             _live[i] = _live[^1];
             _live.RemoveAt(_live.Count - 1);
@@ -334,7 +335,7 @@ internal sealed class ChurnSoak : IDisposable
                     _deadClientPorts.Add(f.BlackholedPort);
                     // Held until both ends are done: the client end may time out first and free the
                     // port, and a new connection on it would inherit the dead path (a test artefact).
-                    Client.Ports.TryClaim(f.BlackholedPort, exclusive: false);
+                    Client.PortAllocator.TryClaim(f.BlackholedPort, exclusive: false);
                     return System.Reactive.Disposables.Disposable.Empty;
                 });
                 break;

@@ -4,6 +4,8 @@ using Reactive.Tcp.Links;
 using Reactive.Tcp.Stack;
 using Reactive.Tcp.Wire;
 using Xunit;
+using Reactive.Tcp.Transport;
+using Reactive.Tcp.Network;
 
 namespace Reactive.Tcp.Tests.Stack;
 

@@ -3,6 +3,7 @@ using Reactive.Tcp.Links;
 using Reactive.Tcp.Stack;
 using Reactive.Tcp.Wire;
 using Xunit;
+using Reactive.Tcp.Network;
 
 namespace Reactive.Tcp.Tests.Stack;
 

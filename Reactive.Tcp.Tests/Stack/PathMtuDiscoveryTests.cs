@@ -4,6 +4,7 @@ using Reactive.Tcp.Links;
 using Reactive.Tcp.Tcp;
 using Reactive.Tcp.Wire;
 using Xunit;
+using Reactive.Tcp.Transport;
 
 namespace Reactive.Tcp.Tests.Stack;
 

@@ -1,6 +1,7 @@
 using Reactive.Tcp.Stack;
 using Reactive.Tcp.Wire;
 using Xunit;
+using Reactive.Tcp.Transport;
 
 namespace Reactive.Tcp.Tests.Stack;
 

@@ -1,10 +1,9 @@
 using System.Reactive.Subjects;
-using Reactive.Tcp.Stack;
 
 namespace Reactive.Tcp.Api;
 
 /// <summary>
-/// A port a <see cref="TcpStack"/> listens on, from <see cref="TcpStack.Bind(ushort)"/>: says which port
+/// A port a stack listens on, from <c>TcpStack.Bind</c>: says which port
 /// it is (the one chosen when 0 was asked for) and yields the connections it accepts.
 /// Disposing stops listening (new SYNs are refused) and completes <see cref="Connections"/>;
 /// connections already accepted live on.
@@ -19,7 +18,6 @@ public sealed class TcpBinding : IDisposable
     {
         LocalPort = localPort;
         _unbind = unbind;
-        Sink = new AcceptSink(this);
     }
 
     /// <summary>The port listened on.</summary>
@@ -31,8 +29,12 @@ public sealed class TcpBinding : IDisposable
     /// </summary>
     public IObservable<TcpConnection> Connections => _connections;
 
-    /// <summary>What the stack hands accepted connections to.</summary>
-    internal IObserver<TcpConnection> Sink { get; }
+    /// <summary>A connection this port accepted.</summary>
+    internal void Accept(TcpConnection connection)
+    {
+        if (_connections.HasObservers) _connections.OnNext(connection);
+        else connection.Abort();
+    }
 
     /// <summary>Stops listening and completes <see cref="Connections"/>.</summary>
     public void Dispose()
@@ -40,18 +42,5 @@ public sealed class TcpBinding : IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _unbind(this);
         _connections.OnCompleted();
-    }
-
-    private sealed class AcceptSink(TcpBinding binding) : IObserver<TcpConnection>
-    {
-        public void OnNext(TcpConnection value)
-        {
-            if (binding._connections.HasObservers) binding._connections.OnNext(value);
-            else value.Abort();
-        }
-
-        public void OnError(Exception error) => binding._connections.OnError(error);
-
-        public void OnCompleted() => binding._connections.OnCompleted();
     }
 }

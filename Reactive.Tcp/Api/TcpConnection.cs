@@ -2,8 +2,8 @@ using System.Reactive;
 using System.Reactive.Disposables;
 using System.Reactive.Linq;
 using System.Reactive.Subjects;
-using Reactive.Tcp.Stack;
 using Reactive.Tcp.Tcp;
+using Reactive.Tcp.Transport;
 using Reactive.Tcp.Wire;
 
 namespace Reactive.Tcp.Api;
@@ -13,10 +13,9 @@ namespace Reactive.Tcp.Api;
 /// <see cref="Send"/> queues bytes with back-pressure, <see cref="Close"/> sends FIN,
 /// <see cref="Abort"/> sends RST, <see cref="States"/> follows the state machine.
 /// </summary>
-public sealed class TcpConnection
+public sealed class TcpConnection : IConnectionFacade
 {
-    private readonly ConnectionHost _host;
-    private readonly TcpStack _stack;
+    private readonly IConnectionSeam _seam;
     // Made when someone first subscribes to States (most connections are never watched); until
     // then the state lives in _state alone. Guarded by _stateGate against the pipeline publishing.
     private BehaviorSubject<TcpState>? _states;
@@ -24,16 +23,15 @@ public sealed class TcpConnection
     private bool _terminated;
     private int _readerAttached;
 
-    internal TcpConnection(ConnectionHost host, TcpStack stack)
-    {
-        _host = host;
-        _stack = stack;
-    }
+    internal TcpConnection(IConnectionSeam seam) => _seam = seam;
+
+    /// <summary>The transport's side of this connection (for tests that look inside).</summary>
+    internal IConnectionSeam Seam => _seam;
 
     private object StateGate => this;
 
     /// <summary>The 4-tuple, seen from this stack.</summary>
-    public ConnectionKey Key => _host.Key;
+    public ConnectionKey Key => _seam.Key;
 
     /// <summary>The current state.</summary>
     public TcpState State => _state;
@@ -88,7 +86,7 @@ public sealed class TcpConnection
     public IObservable<Unit> Send(ReadOnlyMemory<byte> data) => Observable.Create<Unit>(observer =>
     {
         if (data.IsEmpty) { observer.OnNext(Unit.Default); observer.OnCompleted(); return Disposable.Empty; }
-        _stack.PostFromApp(_host, HostCommand.Enqueue, new PendingSend(data, observer));
+        _seam.Send(data, observer);
         return Disposable.Empty;
     });
 
@@ -103,24 +101,28 @@ public sealed class TcpConnection
     }
 
     /// <summary>Graceful close: a FIN goes out after the queued data. Receiving goes on until the peer's FIN.</summary>
-    public void Close() => _stack.PostFromApp(_host, TcpEvent.Of(TcpEventKind.Close));
+    public void Close() => _seam.Close();
 
     /// <summary>Abort: RST to the peer, queued data dropped, observables fail with <see cref="TcpError.Aborted"/>.</summary>
-    public void Abort() => _stack.PostFromApp(_host, TcpEvent.Of(TcpEventKind.Abort));
+    public void Abort() => _seam.Abort();
 
     /// <summary>A <see cref="Stream"/> over this connection for ordinary .NET code (disposing it closes gracefully).</summary>
-    public Stream AsStream() => new TcpConnectionStream(this, _host, _stack);
+    public Stream AsStream() => new TcpConnectionStream(this, _seam);
 
     /// <summary>An <see cref="System.IO.Pipelines.IDuplexPipe"/> over this connection (completing <c>Output</c> closes gracefully).</summary>
     public System.IO.Pipelines.IDuplexPipe AsDuplexPipe() => new TcpConnectionPipe(AsStream());
 
     /// <summary>Smoothed round-trip time, once measured.</summary>
-    public TimeSpan SmoothedRtt => TimeSpan.FromTicks(_host.Tcb?.SmoothedRtt ?? 0);
+    public TimeSpan SmoothedRtt => TimeSpan.FromTicks(_seam.SmoothedRttTicks);
 
     /// <summary><c>local &gt; remote (state)</c>.</summary>
     public override string ToString() => $"{Key} ({State})";
 
-    internal void PublishState(TcpState state)
+    void IConnectionFacade.OnState(TcpState state) => PublishState(state);
+
+    void IConnectionFacade.OnTerminated(TcpError error) => Terminate(error);
+
+    private void PublishState(TcpState state)
     {
         BehaviorSubject<TcpState>? states;
         lock (StateGate)
@@ -132,7 +134,7 @@ public sealed class TcpConnection
         states?.OnNext(state);
     }
 
-    internal void Terminate(TcpError error)
+    private void Terminate(TcpError error)
     {
         Error = error;
         PublishState(TcpState.Closed);
@@ -154,7 +156,7 @@ public sealed class TcpConnection
             return Disposable.Empty;
         }
         var reader = new ReaderObserver(observer, this);
-        _stack.PostFromApp(_host, HostCommand.AttachReader, reader);
+        _seam.AttachReader(reader);
         return reader;
     }
 
@@ -201,7 +203,7 @@ public sealed class TcpConnection
             if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
             _stopped = true;
             Volatile.Write(ref connection._readerAttached, 0);
-            connection._stack.PostFromApp(connection._host, HostCommand.DetachReader, this);
+            connection._seam.DetachReader(this);
         }
     }
 }

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Threading.Channels;
-using Reactive.Tcp.Stack;
+using Reactive.Tcp.Transport;
 
 namespace Reactive.Tcp.Api;
 
@@ -12,8 +12,7 @@ namespace Reactive.Tcp.Api;
 internal sealed class TcpConnectionStream : Stream
 {
     private readonly TcpConnection _connection;
-    private readonly ConnectionHost _host;
-    private readonly TcpStack _stack;
+    private readonly IConnectionSeam _seam;
     private readonly Channel<ReadOnlyMemory<byte>> _chunks = Channel.CreateUnbounded<ReadOnlyMemory<byte>>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CreditReader _reader;
     private ReadOnlyMemory<byte> _leftover;
@@ -22,11 +21,10 @@ internal sealed class TcpConnectionStream : Stream
     private long _creditRemaining;
     private bool _disposed;
 
-    public TcpConnectionStream(TcpConnection connection, ConnectionHost host, TcpStack stack)
+    public TcpConnectionStream(TcpConnection connection, IConnectionSeam seam)
     {
         _connection = connection;
-        _host = host;
-        _stack = stack;
+        _seam = seam;
         _reader = new CreditReader(_chunks.Writer);
     }
 
@@ -46,7 +44,7 @@ internal sealed class TcpConnectionStream : Stream
             {
                 _creditRemaining = buffer.Length;
                 _reader.Prepare(buffer.Length);
-                _stack.PostFromApp(_host, HostCommand.GrantCredit, _reader, buffer.Length);
+                _seam.GrantCredit(_reader, buffer.Length);
             }
             if (!await _chunks.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {

@@ -6,7 +6,7 @@ namespace Reactive.Tcp.Collections;
 /// quiet items costs no row objects until it is read or connected to.
 /// </summary>
 /// <typeparam name="TObject">The row type.</typeparam>
-public interface IRowSource<out TObject>
+internal interface IRowSource<out TObject>
 {
     /// <summary>The row as of now.</summary>
     TObject Snapshot();

@@ -16,7 +16,7 @@ namespace Reactive.Tcp.Collections;
 /// connects to it: subscribers see the same thing (the current contents, then every change), but
 /// a large table nobody watches holds no row objects.
 /// </remarks>
-public sealed class ObservableCache<TObject, TKey>
+internal sealed class ObservableCache<TObject, TKey> : IObservableCache<TObject, TKey>
     where TKey : notnull
 {
     private readonly Dictionary<TKey, TObject> _items = new();

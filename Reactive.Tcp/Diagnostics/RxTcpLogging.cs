@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Reactive.Tcp.Api;
 using Reactive.Tcp.Collections;
 using Reactive.Tcp.Stack;
+using Reactive.Tcp.Transport;
 using Reactive.Tcp.Tcp;
 using Reactive.Tcp.Wire;
 

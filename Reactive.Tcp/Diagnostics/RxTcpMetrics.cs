@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Diagnostics.Metrics;
 using Reactive.Tcp.Stack;
+using Reactive.Tcp.Transport;
 using Reactive.Tcp.Tcp;
 using Reactive.Tcp.Wire;
 

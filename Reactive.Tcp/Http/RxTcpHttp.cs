@@ -3,6 +3,7 @@ using System.Net.Http;
 using System.Net.Sockets;
 using Reactive.Tcp.Api;
 using Reactive.Tcp.Stack;
+using Reactive.Tcp.Transport;
 using Reactive.Tcp.Tcp;
 using Reactive.Tcp.Wire;
 

@@ -1,4 +1,6 @@
+using Reactive.Tcp.Network;
 using Reactive.Tcp.Tcp;
+using Reactive.Tcp.Transport;
 using Reactive.Tcp.Wire;
 
 namespace Reactive.Tcp.Stack;
@@ -6,8 +8,17 @@ namespace Reactive.Tcp.Stack;
 /// <summary>How a <see cref="TcpStack"/> is set up.</summary>
 public sealed record TcpStackOptions
 {
-    /// <summary>This stack's IPv4 address; packets for other addresses are dropped.</summary>
+    /// <summary>
+    /// This stack's IPv4 address, for a stack on one link (<c>new TcpStack(link, options, scheduler)</c>);
+    /// packets for other addresses are dropped. A stack made with its interfaces takes their addresses instead.
+    /// </summary>
     public IPv4Address Address { get; init; }
+
+    /// <summary>
+    /// Routes besides the on-link prefixes of the interface addresses (host, network, default routes).
+    /// A stack on one point-to-point link with no routes given sends everything through it.
+    /// </summary>
+    public IReadOnlyList<Route> Routes { get; init; } = [];
 
     /// <summary>TCP tunables for every connection of the stack.</summary>
     public TcpConfig Tcp { get; init; } = TcpConfig.Default;

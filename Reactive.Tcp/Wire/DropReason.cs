@@ -63,4 +63,6 @@ public enum DropReason
     FragmentTimeout,
     /// <summary>A fragment whose payload length is not a multiple of 8 although more fragments follow.</summary>
     BadFragment,
+    /// <summary>No route covers the destination of a packet the stack was to send.</summary>
+    NoRoute,
 }

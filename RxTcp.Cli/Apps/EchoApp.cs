@@ -1,4 +1,5 @@
 using Reactive.Tcp.Api;
+using Reactive.Tcp.Tcp;
 
 namespace RxTcp.Cli.Apps;
 

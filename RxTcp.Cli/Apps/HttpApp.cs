@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Reactive.Tcp.Api;
+using Reactive.Tcp.Tcp;
 
 namespace RxTcp.Cli.Apps;
 

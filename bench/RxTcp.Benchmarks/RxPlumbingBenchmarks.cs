@@ -6,6 +6,7 @@ using BenchmarkDotNet.Attributes;
 using Reactive.Tcp.Stack;
 using Reactive.Tcp.Tcp;
 using Reactive.Tcp.Wire;
+using Reactive.Tcp.Transport;
 
 namespace RxTcp.Benchmarks;
 

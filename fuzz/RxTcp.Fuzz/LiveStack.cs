@@ -5,6 +5,7 @@ using Reactive.Tcp.Links;
 using Reactive.Tcp.Stack;
 using Reactive.Tcp.Tcp;
 using Reactive.Tcp.Wire;
+using Reactive.Tcp.Transport;
 
 namespace RxTcp.Fuzz;
 

@@ -5,6 +5,7 @@ using Reactive.Tcp.Links;
 using Reactive.Tcp.Stack;
 using Reactive.Tcp.Tcp;
 using Reactive.Tcp.Wire;
+using Reactive.Tcp.Transport;
 
 namespace RxTcp.Fuzz;
 
@@ -79,7 +80,7 @@ public static class Seeds
         }, _ => { });
         // A port nobody listens on: the SYN is answered with a RST.
         b.Connect(server, 9).Subscribe(_ => { }, _ => { });
-        b.SendUdp(new Reactive.Tcp.Api.UdpMessage(server, 5353, 53, new byte[] { 1, 2, 3, 4, 5 }));
+        b.SendUdp(new Reactive.Tcp.Transport.UdpMessage(server, 5353, 53, new byte[] { 1, 2, 3, 4, 5 }));
         clientLink.Send(PacketBuilder.BuildIcmpEchoRequest(client, server, 1, 1, "ping"u8));
         for (int i = 0; i < 600; i++) scheduler.AdvanceBy(TimeSpan.FromSeconds(1));
         return packets;

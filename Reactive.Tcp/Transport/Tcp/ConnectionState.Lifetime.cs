@@ -1,0 +1,156 @@
+using System.Reactive;
+using System.Reactive.Concurrency;
+using System.Reactive.Disposables;
+using Reactive.Tcp.Tcp;
+
+namespace Reactive.Tcp.Transport;
+
+// How a connection ends (its group's duration: the CLOSED signal), what happens to commands that
+// arrive after it ended, and its one timer.
+internal sealed partial class ConnectionState : IObservable<Unit>
+{
+    private IObserver<Unit>? _closedObserver;
+    private long _wakeAt = long.MaxValue;
+    private IDisposable? _wake;
+    private byte[]? _unread;
+
+    /// <summary>The connection is gone (CLOSED): its group has ended or is ending.</summary>
+    public bool Finished { get; private set; }
+
+    /// <summary>
+    /// Fires once when the connection is CLOSED, to its one subscriber: the duration that ends the
+    /// connection's group in <c>GroupByUntilClosed</c>.
+    /// </summary>
+    public IDisposable Subscribe(IObserver<Unit> observer)
+    {
+        if (Finished)
+        {
+            observer.OnNext(Unit.Default);
+            observer.OnCompleted();
+        }
+        else _closedObserver = observer;
+        // Nothing to undo: the observer is let go when the connection closes, as the state is.
+        return Disposable.Empty;
+    }
+
+    /// <summary>A command arrived after the connection finished (or never reached it): fail what the application is waiting on.</summary>
+    public void Reject(in TcpInput input)
+    {
+        var error = new TcpException(Tcb?.Error ?? TcpError.None, "The connection is closed.");
+        switch (input.Command)
+        {
+            case ConnectionCommand.Connect:
+                Finish(TcpError.Aborted);
+                break;
+            case ConnectionCommand.Enqueue:
+                ((PendingSend)input.Argument!).Observer.OnError(error);
+                break;
+            case ConnectionCommand.AttachReader:
+            case ConnectionCommand.GrantCredit:
+                var reader = (IObserver<ReadOnlyMemory<byte>>)input.Argument!;
+                if (ReceiveDone || Tcb?.Error is null or TcpError.None)
+                {
+                    if (_unread is { } unread)
+                    {
+                        _unread = null;
+                        reader.OnNext(unread);
+                    }
+                    reader.OnCompleted();
+                }
+                else reader.OnError(error);
+                break;
+        }
+    }
+
+    /// <summary>A <c>Connect</c> the stack would not attempt: its observer hears <paramref name="error"/>.</summary>
+    public void Refuse(TcpException error)
+    {
+        var observer = _connectObserver;
+        _connectObserver = null;
+        Finish(TcpError.Aborted);
+        observer?.OnError(error);
+    }
+
+    /// <summary>Ends the connection from outside the step (the stack's link failed, or the stack was disposed): as if it had closed with <paramref name="error"/>.</summary>
+    public void Fail(TcpError error) => Finish(error);
+
+    private void Finish(TcpError error)
+    {
+        if (Finished) return;
+        Finished = true;
+        CancelWake();
+        var transport = _transport;
+        transport.Connections.Remove(Key, row => row with { CloseReason = ConnectionCloseReasons.From(error) });
+        if (Active || Tcb?.PassiveOpen == true) transport.Ports.Release(Key.LocalPort);
+        if (_synQueue is not null)
+        {
+            transport.LeaveSynQueue(_synQueue);
+            _synQueue = null;
+        }
+
+        var exception = error == TcpError.None ? null : new TcpException(error);
+        if (_connectObserver is { } connectObserver)
+        {
+            _connectObserver = null;
+            connectObserver.OnError(exception ?? new TcpException(TcpError.Aborted, "The connection attempt was cancelled."));
+        }
+        while (_sends.Count > 0)
+            _sends.Dequeue().Observer.OnError(exception ?? new TcpException(TcpError.None, "The connection closed before the data was sent."));
+        // A graceful close can come while received bytes still wait for a reader (none subscribed
+        // yet, or a stream reader short of credit): they were acknowledged, so they must not vanish
+        // with the block. Nobody steps the block any more, so they are kept here for a late reader.
+        if (exception is null && Tcb is { ReceiveQueued: > 0 } tcb)
+        {
+            _unread = new byte[tcb.ReceiveQueued];
+            tcb.ReceiveBuffer.CopyTo(0, _unread);
+            tcb.ReceiveBuffer.Discard(_unread.Length);
+        }
+        Tcb?.ReleaseBuffers(); // Nothing reads them any more: transmit payloads were serialised, unread bytes copied.
+        var reader = _reader;
+        _reader = null;
+        if (reader is not null)
+        {
+            if (exception is not null) reader.OnError(exception);
+            else
+            {
+                if (_unread is { } unread)
+                {
+                    _unread = null;
+                    reader.OnNext(unread);
+                }
+                reader.OnCompleted();
+            }
+        }
+        Facade?.OnTerminated(error);
+        if (_closedObserver is { } closed)
+        {
+            _closedObserver = null;
+            closed.OnNext(Unit.Default);
+            closed.OnCompleted();
+        }
+    }
+
+    private void ArmWake(long deadline)
+    {
+        if (deadline == long.MaxValue || deadline >= _wakeAt) return;
+        _wake?.Dispose();
+        _wakeAt = deadline;
+        var scheduler = _transport.Scheduler;
+        // Relative, not absolute: Rx parks far-off absolute work on a process-wide queue that keeps
+        // calling its scheduler after the stack (and the scheduler) are gone.
+        var delay = TimeSpan.FromTicks(Math.Max(0, deadline - scheduler.Now.UtcTicks));
+        _wake = scheduler.Schedule(this, delay, static (_, state) =>
+        {
+            state._transport.PostNow(TcpInput.For(state, ConnectionCommand.Wake));
+            return Disposable.Empty;
+        });
+    }
+
+    /// <summary>Cancels the pending timer (the connection finished, or the stack is shutting down).</summary>
+    public void CancelWake()
+    {
+        _wake?.Dispose();
+        _wake = null;
+        _wakeAt = long.MaxValue;
+    }
+}
