@@ -6,7 +6,7 @@ namespace Reactive.Tcp.Wire;
 /// One packet in a pooled buffer, with a reference count: whoever holds a reference may read
 /// <see cref="Memory"/>, and the buffer goes back to the pool when the last holder calls
 /// <see cref="Release"/>. This is how packets travel from a stack to an
-/// <see cref="Links.ILink"/> without a new array per packet.
+/// link (<c>ILink</c>) without a new array per packet.
 /// </summary>
 /// <remarks>
 /// <para>Rules: <see cref="Rent"/> hands out one reference. <see cref="AddRef"/> adds one (e.g. a
