@@ -5,7 +5,7 @@ namespace Reactive.Tcp.Wire;
 /// <summary>
 /// One packet in a pooled buffer, with a reference count: whoever holds a reference may read
 /// <see cref="Memory"/>, and the buffer goes back to the pool when the last holder calls
-/// <see cref="Release"/>. This is how packets travel from a stack to an
+/// <see cref="Release"/>. This is how packets travel from a stack to a
 /// link (<c>ILink</c>) without a new array per packet.
 /// </summary>
 /// <remarks>
