@@ -10,8 +10,6 @@ namespace Reactive.Tcp.Transport;
 internal sealed partial class ConnectionState : IObservable<Unit>
 {
     private IObserver<Unit>? _closedObserver;
-    private long _wakeAt = long.MaxValue;
-    private IDisposable? _wake;
     private byte[]? _unread;
 
     /// <summary>The connection is gone (CLOSED): its group has ended or is ending.</summary>
@@ -130,27 +128,20 @@ internal sealed partial class ConnectionState : IObservable<Unit>
         }
     }
 
+    /// <summary>When this connection's timer is armed to wake it; long.MaxValue when it is not.</summary>
+    public long WakeAt { get; private set; } = long.MaxValue;
+
     private void ArmWake(long deadline)
     {
-        if (deadline == long.MaxValue || deadline >= _wakeAt) return;
-        _wake?.Dispose();
-        _wakeAt = deadline;
-        var scheduler = _transport.Scheduler;
-        // Relative, not absolute: Rx parks far-off absolute work on a process-wide queue that keeps
-        // calling its scheduler after the stack (and the scheduler) are gone.
-        var delay = TimeSpan.FromTicks(Math.Max(0, deadline - scheduler.Now.UtcTicks));
-        _wake = scheduler.Schedule(this, delay, static (_, state) =>
-        {
-            state._transport.PostNow(TcpInput.For(state, ConnectionCommand.Wake));
-            return Disposable.Empty;
-        });
+        // A later deadline waits for the earlier wake, after which the step re-arms.
+        if (deadline == long.MaxValue || deadline >= WakeAt) return;
+        WakeAt = deadline;
+        _transport.Timers.Arm(this, deadline);
     }
 
-    /// <summary>Cancels the pending timer (the connection finished, or the stack is shutting down).</summary>
-    public void CancelWake()
-    {
-        _wake?.Dispose();
-        _wake = null;
-        _wakeAt = long.MaxValue;
-    }
+    /// <summary>The timer came due: step the connection with a timer event (called by <see cref="ConnectionTimers"/>).</summary>
+    public void Wake() => _transport.PostNow(TcpInput.For(this, ConnectionCommand.Wake));
+
+    /// <summary>Cancels the pending timer (the connection finished).</summary>
+    private void CancelWake() => WakeAt = long.MaxValue;
 }

@@ -123,8 +123,7 @@ internal sealed partial class ConnectionState
                 _reader = (IObserver<ReadOnlyMemory<byte>>)input.Argument!;
                 return TcpEvent.Credit(input.Event.Count);
             case ConnectionCommand.Wake:
-                _wakeAt = long.MaxValue;
-                _wake = null;
+                WakeAt = long.MaxValue;
                 return TcpEvent.Of(TcpEventKind.Timer);
             default:
                 throw new ArgumentOutOfRangeException(nameof(input), input.Command, "Not a command for the step.");

@@ -5,7 +5,7 @@ namespace Reactive.Tcp.Transport;
 /// <summary>
 /// SipHash-2-4 (Aumasson and Bernstein, 2012) over a fixed 128-bit key: a keyed hash that is
 /// cheap enough to run on every SYN of a flood and allocates nothing. Used where an off-path
-/// attacker must not be able to compute or predict the output (SYN cookies).
+/// attacker must not be able to compute or predict the output (SYN cookies, initial sequence numbers).
 /// </summary>
 internal readonly struct SipHash
 {

@@ -46,6 +46,7 @@ internal sealed class TcpTransport : IDisposable
         _serializer = serializer;
         _createFacade = createFacade;
         _challengeSeed = seed ?? Random.Shared.Next();
+        Timers = new ConnectionTimers(scheduler, serializer.Gate);
     }
 
     /// <summary>
@@ -82,6 +83,9 @@ internal sealed class TcpTransport : IDisposable
     public NetworkCounters NetworkCounters { get; }
     public TcpCounters Counters { get; } = new();
     public FaultCounter Faults { get; }
+
+    /// <summary>Every connection's timer, behind one scheduler wake.</summary>
+    public ConnectionTimers Timers { get; }
 
     /// <summary>The effects of the step in progress (steps never nest: the stack's inputs are serialised).</summary>
     public TcpEffects Effects { get; } = new();
@@ -237,6 +241,7 @@ internal sealed class TcpTransport : IDisposable
     {
         lock (_serializer.Gate)
         {
+            Timers.Stop();
             FailConnections(null);
             _pipeline?.Dispose();
         }
