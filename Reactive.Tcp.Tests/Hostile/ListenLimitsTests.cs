@@ -106,7 +106,7 @@ public class ListenLimitsTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void At_the_connection_limit_new_SYNs_are_dropped_and_established_connections_are_unharmed()
+    public void At_the_connection_limit_new_SYNs_are_refused_with_a_reset_and_established_connections_are_unharmed()
     {
         using var net = new HostileNet(serverLimits: StackLimits.Default with { MaxConnections = 3 });
         net.ListenEcho(80);
@@ -116,18 +116,25 @@ public class ListenLimitsTests(ITestOutputHelper output)
         net.Run(TimeSpan.FromMilliseconds(10));
         Assert.Equal(3, net.Server.ConnectionCount);
 
+        long resetsBefore = net.Server.Counters.StatelessResets;
         Flood(net, 80, 50, seed: 7);
-        var waiting = net.ConnectEcho(80, new byte[10]);
+        var refused = net.ConnectEcho(80, new byte[10]);
         net.Run(TimeSpan.FromMilliseconds(5));
-        Assert.Equal(51, net.Server.Drops[DropReason.ConnectionLimit]); // 50 spoofed SYNs and the real client's first
-        Assert.Null(waiting.ClientSide);
+        // 50 spoofed SYNs and the real client's: each answered with a RST, none dropped silently.
+        Assert.Equal(51, net.Server.Drops[DropReason.ConnectionLimit]);
+        Assert.Equal(51, net.Server.Counters.SynsRefusedAtLimit);
+        Assert.Equal(51, net.Server.Counters.StatelessResets - resetsBefore);
+        Assert.Null(refused.ClientSide);
+        Assert.Equal(TcpError.Refused, Assert.IsType<TcpException>(refused.ClientError).Error);
         Assert.Equal(3, net.Server.ConnectionCount);
         Assert.Equal(0, net.Server.Counters.SynCookiesSent);
 
         Assert.True(net.RunUntil(() => established.All(f => f.Echoed), TimeSpan.FromSeconds(30)), "established transfers did not complete at the limit");
         Assert.All(established, f => Assert.Null(f.Corruption()));
-        // Once they have closed there is room again, and the waiting client's retransmitted SYN gets in.
-        Assert.True(net.RunUntil(() => waiting.Echoed, TimeSpan.FromMinutes(2)), $"the waiting client never connected: {waiting.ClientError?.Message}");
+        // Once they have closed there is room again (TIME-WAIT does not count against the limit).
+        Assert.True(net.RunUntil(() => net.Server.ConnectionCount == 0, TimeSpan.FromSeconds(30)));
+        var later = net.ConnectEcho(80, new byte[10]);
+        Assert.True(net.RunUntil(() => later.Echoed, TimeSpan.FromSeconds(10)), $"no connection once below the limit again: {later.ClientError?.Message}");
         net.AssertNoFaults();
     }
 
@@ -136,7 +143,7 @@ public class ListenLimitsTests(ITestOutputHelper output)
     {
         using var net = new HostileNet(clientLimits: StackLimits.Default with { MaxConnections = 1 });
         net.ListenEcho(80);
-        var first = net.ConnectEcho(80, new byte[1000]);
+        var first = net.ConnectEcho(80, new byte[1_000_000]);
         net.Run(TimeSpan.FromMilliseconds(10));
         Assert.Equal(1, net.Client.ConnectionCount);
 
@@ -148,8 +155,10 @@ public class ListenLimitsTests(ITestOutputHelper output)
         Assert.Equal(1, net.Client.Counters.ConnectsRefusedAtLimit);
         Assert.Equal(1, net.Client.ConnectionCount);
 
-        Assert.True(net.RunUntil(() => first.Echoed, TimeSpan.FromSeconds(10)));
-        Assert.True(net.RunUntil(() => net.Client.ConnectionCount == 0, TimeSpan.FromMinutes(5)), "TIME-WAIT never ended");
+        Assert.True(net.RunUntil(() => first.Echoed, TimeSpan.FromSeconds(30)));
+        Assert.True(net.RunUntil(() => net.Client.ConnectionCount == 0, TimeSpan.FromSeconds(30)), "the first connection never closed");
+        // The first connection's TIME-WAIT does not keep the next one out.
+        Assert.Equal(1, net.Client.TimeWaitCount);
         var later = net.ConnectEcho(80, new byte[1000]);
         Assert.True(net.RunUntil(() => later.Echoed, TimeSpan.FromSeconds(10)), "no connection possible once below the limit again");
         net.AssertNoFaults();

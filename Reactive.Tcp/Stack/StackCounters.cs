@@ -50,6 +50,16 @@ public sealed class StackCounters
     /// <summary><c>Connect()</c> attempts refused because the stack held its maximum of connections.</summary>
     public long ConnectsRefusedAtLimit => _tcp.ConnectsRefusedAtLimit;
 
+    /// <summary>
+    /// Closing connections that went straight to CLOSED because <see cref="Transport.StackLimits.MaxTimeWait"/>
+    /// connections were in TIME-WAIT already (as Linux does beyond its time-wait buckets).
+    /// </summary>
+    public long TimeWaitSkipped => _tcp.TimeWaitSkipped;
+    /// <summary>Connections in TIME-WAIT that a new SYN for the same 4-tuple ended early (RFC 9293 §3.10.7.4, RFC 6191).</summary>
+    public long TimeWaitReused => _tcp.TimeWaitReused;
+    /// <summary>SYNs answered with a RST because the stack held its maximum of connections, or its SYN queue was full without SYN cookies.</summary>
+    public long SynsRefusedAtLimit => _tcp.SynsRefusedAtLimit;
+
     /// <summary>IPv4 datagrams put back together from fragments.</summary>
     public long DatagramsReassembled => _network.DatagramsReassembled;
     /// <summary>IPv4 fragments sent (datagrams larger than the outgoing link's MTU).</summary>

@@ -125,8 +125,11 @@ public sealed class TcpStack : IDisposable
     /// <summary>Set if the pipeline itself ever failed (its link broke; packets never fail it): every connection was ended then.</summary>
     public Exception? PipelineError => _tcp.PipelineError;
 
-    /// <summary>Number of connection blocks alive (any state but CLOSED).</summary>
+    /// <summary>Connections alive, from half-open to closing (TIME-WAIT counts apart: <see cref="TimeWaitCount"/>).</summary>
     public int ConnectionCount => _tcp.Table.Count;
+
+    /// <summary>Connections in TIME-WAIT, each a small record without buffers (bounded by <see cref="StackLimits.MaxTimeWait"/>).</summary>
+    public int TimeWaitCount => _tcp.TimeWait.Count;
 
     /// <summary>Half-open (SYN-RECEIVED) connections the stack holds, across its listeners.</summary>
     public int HalfOpenCount
@@ -272,11 +275,17 @@ public sealed class TcpStack : IDisposable
     }
 
     /// <summary>The state of the connection block for <paramref name="key"/>, if one is alive (including half-open ones no table shows).</summary>
-    internal TcpState? StateOf(ConnectionKey key) =>
-        _tcp.Table.TryGetState(key, out var state) && state.Tcb is { } tcb ? tcb.State : null;
+    internal TcpState? StateOf(ConnectionKey key) => TcbOf(key)?.State;
 
     /// <summary>The connection block for <paramref name="key"/>, if one is alive (for tests that look inside).</summary>
-    internal Tcb? TcbOf(ConnectionKey key) => _tcp.Table.TryGetState(key, out var state) ? state.Tcb : null;
+    internal Tcb? TcbOf(ConnectionKey key)
+    {
+        lock (_serializer.Gate)
+        {
+            if (_tcp.Table.TryGetState(key, out var state)) return state.Tcb;
+            return _tcp.TimeWait.TryGet(key, out var record) ? record.Tcb : null;
+        }
+    }
 
     /// <summary>Whether the connection block for <paramref name="key"/> holds rented send or receive storage (for tests).</summary>
     internal bool HoldsBuffers(ConnectionKey key) =>

@@ -16,6 +16,19 @@ public static partial class TcpStep
         seg.Has(TcpFlags.Ack) && (seg.Flags & (TcpFlags.Syn | TcpFlags.Rst)) == 0;
 
     /// <summary>
+    /// Whether a SYN for the 4-tuple of <paramref name="timeWait"/> (in TIME-WAIT) may open a new
+    /// connection rather than be an old duplicate: its timestamp is newer than the last one the old
+    /// connection saw (RFC 6191), or, without timestamps on both, its sequence number lies beyond
+    /// what the old connection received (RFC 9293 §3.10.7.4, RFC 1122 §4.2.2.13).
+    /// </summary>
+    public static bool MayReuseTimeWait(Tcb timeWait, in TcpSegment syn)
+    {
+        if (timeWait.TimestampsEnabled && syn.Options.HasTimestamps)
+            return unchecked((int)(syn.Options.TsVal - timeWait.TsRecent)) > 0;
+        return syn.Seq > timeWait.RcvNxt;
+    }
+
+    /// <summary>
     /// Whether the application may still queue data on <paramref name="tcb"/>: before our FIN is
     /// queued, in the states that send (RFC 9293 §3.10.2: SEND is refused once closing).
     /// </summary>

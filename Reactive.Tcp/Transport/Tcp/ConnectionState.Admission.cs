@@ -14,6 +14,9 @@ internal sealed partial class ConnectionState
     /// <summary>Set when this connection was created by a validated SYN cookie: what the cookie remembered.</summary>
     public SynCookieOptions? Cookie { get; init; }
 
+    /// <summary>Set when this connection takes its 4-tuple over from TIME-WAIT: the ISN to start with, above the old incarnation's.</summary>
+    public SeqNum? InitialSequence { get; init; }
+
     /// <summary>Creates the block for the first input: from a SYN cookie, for a listener's SYN, or CLOSED.</summary>
     private Tcb CreateTcb(in TcpInput first, long now)
     {
@@ -30,7 +33,7 @@ internal sealed partial class ConnectionState
         var state = TcpState.Closed;
         if (first.IsSegment && !Active && transport.IsListening(Key.LocalPort) && TcpStep.IsPlainSyn(first.Event.Segment))
             state = TcpState.Listen;
-        var tcb = new Tcb(Key, config, new SeqNum(transport.NextIsn(Key, now)), state);
+        var tcb = new Tcb(Key, config, InitialSequence ?? new SeqNum(transport.NextIsn(Key, now)), state);
         if (state == TcpState.Listen)
         {
             transport.Ports.TryClaim(Key.LocalPort, exclusive: false);

@@ -72,6 +72,24 @@ internal sealed partial class ConnectionState : IObservable<Unit>
     /// <summary>Ends the connection from outside the step (the stack's link failed, or the stack was disposed): as if it had closed with <paramref name="error"/>.</summary>
     public void Fail(TcpError error) => Finish(error);
 
+    /// <summary>The connection lives on as a TIME-WAIT record: its group ends, and nothing else (the record tells the application when it is CLOSED).</summary>
+    private void Retire()
+    {
+        Finished = true;
+        CancelWake();
+        SignalClosed();
+    }
+
+    private void SignalClosed()
+    {
+        if (_closedObserver is { } closed)
+        {
+            _closedObserver = null;
+            closed.OnNext(Unit.Default);
+            closed.OnCompleted();
+        }
+    }
+
     private void Finish(TcpError error)
     {
         if (Finished) return;
@@ -120,12 +138,7 @@ internal sealed partial class ConnectionState : IObservable<Unit>
             }
         }
         Facade?.OnTerminated(error);
-        if (_closedObserver is { } closed)
-        {
-            _closedObserver = null;
-            closed.OnNext(Unit.Default);
-            closed.OnCompleted();
-        }
+        SignalClosed();
     }
 
     /// <summary>When this connection's timer is armed to wake it; long.MaxValue when it is not.</summary>

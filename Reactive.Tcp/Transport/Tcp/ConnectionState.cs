@@ -171,11 +171,34 @@ internal sealed partial class ConnectionState
             _pumpPosted = true;
             Post(ConnectionCommand.Pump);
         }
-        // TIME-WAIT moves no more data, yet lasts 2 MSL: give the rings back on entering it rather
-        // than at CLOSED, so that back-to-back connections reuse them instead of renting new ones.
-        if (fx.PreviousState is not null && tcb.State == TcpState.TimeWait && tcb.SendBuffer.Count == 0 && tcb.ReceiveQueued == 0)
-            tcb.ReleaseBuffers();
+        if (fx.PreviousState is not null && tcb.State == TcpState.TimeWait && EnterTimeWait(tcb)) return;
         ArmWake(tcb.NextDeadline);
+    }
+
+    /// <summary>
+    /// The connection entered TIME-WAIT: it moves no more data, yet lasts 2 MSL. Its rings go back
+    /// to the pool, and unless the application still holds something of it (unread bytes, a queued
+    /// send, a reader owed the end of the stream), it leaves the connection table for a small
+    /// TIME-WAIT record, or, with no room left for one, skips TIME-WAIT. Returns true when this
+    /// state is done.
+    /// </summary>
+    private bool EnterTimeWait(Tcb tcb)
+    {
+        if (tcb.SendBuffer.Count > 0 || tcb.ReceiveQueued > 0) return false;
+        tcb.ReleaseBuffers();
+        if (_sends.Count > 0 || _reader is not null || !ReceiveDone) return false;
+        var transport = _transport;
+        if (!transport.TimeWait.HasRoom)
+        {
+            transport.Counters.TimeWaitSkip();
+            Finish(TcpError.None);
+            return true;
+        }
+        var record = new TimeWaitRecord(Key, tcb, Facade, holdsPort: Active || tcb.PassiveOpen);
+        transport.TimeWait.Add(record);
+        transport.Connections.AddOrUpdate(Key, record);
+        Retire();
+        return true;
     }
 
     private void AdvanceSend(int accepted, Tcb tcb)

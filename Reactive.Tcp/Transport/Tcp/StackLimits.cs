@@ -12,11 +12,19 @@ public sealed record StackLimits
     public static StackLimits Default { get; } = new();
 
     /// <summary>
-    /// Connection blocks alive at once, in any state (half-open, established, TIME-WAIT). At the
-    /// limit a SYN is dropped (<see cref="Wire.DropReason.ConnectionLimit"/>) and
-    /// <c>TcpStack.Connect(Wire.IPv4Address, ushort)</c> fails with a <see cref="Tcp.TcpException"/>.
+    /// Connections alive at once, from half-open to closing; TIME-WAIT counts apart
+    /// (<see cref="MaxTimeWait"/>). At the limit a SYN is answered with a RST (counted as
+    /// <see cref="Wire.DropReason.ConnectionLimit"/>) and <c>TcpStack.Connect</c> fails with a
+    /// <see cref="Tcp.TcpException"/>.
     /// </summary>
     public int MaxConnections { get; init; } = 4096;
+
+    /// <summary>
+    /// Connections held in TIME-WAIT at once, each a small record without buffers. Beyond it a
+    /// closing connection skips TIME-WAIT and is CLOSED at once, counted, as Linux does beyond
+    /// <c>tcp_max_tw_buckets</c>.
+    /// </summary>
+    public int MaxTimeWait { get; init; } = 65536;
 
     /// <summary>
     /// Half-open (SYN-RECEIVED) connections per listener unless <c>TcpStack.Listen(ushort, int)</c>
@@ -29,7 +37,8 @@ public sealed record StackLimits
 
     /// <summary>
     /// Answer a SYN that finds the SYN queue full with a SYN cookie (no state kept) rather than
-    /// drop it (<see cref="Wire.DropReason.SynQueueFull"/>).
+    /// refuse it with a RST (counted as <see cref="Wire.DropReason.SynQueueFull"/>). A SYN is never
+    /// dropped without an answer.
     /// </summary>
     public bool SynCookies { get; init; } = true;
 

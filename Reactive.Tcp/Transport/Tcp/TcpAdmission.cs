@@ -10,10 +10,12 @@ namespace Reactive.Tcp.Transport;
 /// </summary>
 /// <remarks>
 /// <list type="bullet">
-/// <item>A segment for a live connection passes. One that finds no connection opens one only if it
-/// is a SYN the listener's queue has room for, or an ACK returning a valid SYN cookie; otherwise it
-/// is answered statelessly (RST, SYN cookie) or dropped, and counted, so a flood of SYNs or stray
-/// segments allocates nothing per packet.</item>
+/// <item>A segment for a live connection passes. One for a 4-tuple in TIME-WAIT is that record's
+/// (<see cref="TimeWaitTable"/>), unless it is a new SYN that may take the 4-tuple over. One that
+/// finds no connection opens one only if it is a SYN the listener's queue has room for, or an ACK
+/// returning a valid SYN cookie; otherwise it is answered statelessly (RST, SYN cookie) or dropped,
+/// and counted, so a flood of SYNs or stray segments allocates nothing per packet. A SYN is never
+/// dropped without an answer.</item>
 /// <item>An ICMP error passes, as a path-MTU report, only for a live connection and only when it
 /// says fragmentation was needed; other codes are soft errors (RFC 1122 §4.2.3.9, RFC 5927 §4.2):
 /// counted and ignored.</item>
@@ -67,12 +69,28 @@ internal sealed class TcpAdmission(TcpTransport transport) : IStage<TcpInput, Tc
             downstream.OnNext(input);
             return;
         }
-        if (transport.TryGetListener(key.LocalPort, out var listener))
+        bool listening = transport.TryGetListener(key.LocalPort, out var listener);
+        SeqNum? iss = null;
+        if (transport.TimeWait.TryGet(key, out var timeWait))
+        {
+            // A new SYN may take the 4-tuple over from TIME-WAIT when it cannot be an old
+            // duplicate (RFC 9293 §3.10.7.4, RFC 6191); everything else is TIME-WAIT's business.
+            if (!listening || !TcpStep.IsPlainSyn(seg) || !TcpStep.MayReuseTimeWait(timeWait.Tcb, seg))
+            {
+                transport.TimeWait.Step(timeWait, input.Event);
+                return;
+            }
+            // Start above anything the old incarnation sent, as Linux does (snd_nxt + 65535 + 2).
+            iss = timeWait.Tcb.SndMax + 65537;
+            transport.TimeWait.Reuse(timeWait);
+        }
+        if (listening)
         {
             long now = transport.Now;
             if (TcpStep.IsPlainSyn(seg))
             {
-                if (AdmitSyn(key, seg, listener, now)) downstream.OnNext(input);
+                if (AdmitSyn(key, seg, listener, now))
+                    downstream.OnNext(iss is { } start ? input.Creating(new ConnectionState(transport, key) { InitialSequence = start }) : input);
                 return;
             }
             if (TcpStep.IsPlainAck(seg) && listener.LastCookieAt > now - 2 * SynCookies.Period.Ticks)
@@ -87,15 +105,16 @@ internal sealed class TcpAdmission(TcpTransport transport) : IStage<TcpInput, Tc
     private bool AdmitSyn(ConnectionKey key, in TcpSegment syn, ListenerState listener, long now)
     {
         var limits = transport.Limits;
+        // At a limit a SYN is refused out loud, never dropped silently: the client learns at once.
         if (transport.Table.Count >= limits.MaxConnections)
         {
-            transport.Drops.Increment(DropReason.ConnectionLimit);
+            RefuseAtLimit(key, syn, DropReason.ConnectionLimit);
             return false;
         }
         if (!listener.SynQueueFull && transport.HalfOpen < limits.MaxHalfOpen) return true;
         if (!limits.SynCookies)
         {
-            transport.Drops.Increment(DropReason.SynQueueFull);
+            RefuseAtLimit(key, syn, DropReason.SynQueueFull);
             return false;
         }
         uint cookie = Cookies.Make(key, syn.Seq, syn.Options.Mss, now, out _);
@@ -120,7 +139,7 @@ internal sealed class TcpAdmission(TcpTransport transport) : IStage<TcpInput, Tc
         }
         if (transport.Table.Count >= transport.Limits.MaxConnections)
         {
-            transport.Drops.Increment(DropReason.ConnectionLimit);
+            RefuseAtLimit(key, ack, DropReason.ConnectionLimit);
             return null;
         }
         transport.Counters.SynCookieAccepted();
@@ -128,6 +147,13 @@ internal sealed class TcpAdmission(TcpTransport transport) : IStage<TcpInput, Tc
         {
             Cookie = new SynCookieOptions(mss, ack.Options.HasTimestamps && transport.Config.Timestamps, peerWindowShift, sackPermitted),
         };
+    }
+
+    /// <summary>A SYN (or a cookie's ACK) the stack has no room for: a RST, counted.</summary>
+    private void RefuseAtLimit(ConnectionKey key, in TcpSegment seg, DropReason reason)
+    {
+        transport.Counters.SynRefusedAtLimit();
+        RefuseStatelessly(key, seg, reason);
     }
 
     /// <summary>RFC 9293 §3.10.7.1 for a segment that found nothing: a RST unless it is one, and no state.</summary>
@@ -175,7 +201,11 @@ internal sealed class TcpAdmission(TcpTransport transport) : IStage<TcpInput, Tc
         }
         if (!live || !ReferenceEquals(current, target))
         {
-            target.Reject(input);
+            // An abort of a connection that has moved to TIME-WAIT ends it there, as it did in the block.
+            if (input.Command == ConnectionCommand.Abort && transport.TimeWait.TryGet(input.Key, out var timeWait)
+                && target.Facade is { } facade && ReferenceEquals(timeWait.Facade, facade))
+                transport.TimeWait.Step(timeWait, TcpEvent.Of(TcpEventKind.Abort));
+            else target.Reject(input);
             return;
         }
         downstream.OnNext(input);

@@ -7,6 +7,7 @@ internal sealed class TcpCounters
 {
     private long _segmentsIn, _segmentsOut, _retransmissions, _bytesDelivered, _connectionsOpened, _connectionsClosed;
     private long _synCookiesSent, _synCookiesAccepted, _synCookiesRejected, _statelessResets, _challengeAcksSuppressed, _outOfWindowAcksSuppressed, _connectsRefusedAtLimit, _pathMtuUpdates;
+    private long _timeWaitSkipped, _timeWaitReused, _synsRefusedAtLimit;
 
     public long SegmentsIn => Interlocked.Read(ref _segmentsIn);
     public long SegmentsOut => Interlocked.Read(ref _segmentsOut);
@@ -22,6 +23,9 @@ internal sealed class TcpCounters
     public long OutOfWindowAcksSuppressed => Interlocked.Read(ref _outOfWindowAcksSuppressed);
     public long ConnectsRefusedAtLimit => Interlocked.Read(ref _connectsRefusedAtLimit);
     public long PathMtuUpdates => Interlocked.Read(ref _pathMtuUpdates);
+    public long TimeWaitSkipped => Interlocked.Read(ref _timeWaitSkipped);
+    public long TimeWaitReused => Interlocked.Read(ref _timeWaitReused);
+    public long SynsRefusedAtLimit => Interlocked.Read(ref _synsRefusedAtLimit);
 
     public void SegmentIn() => Interlocked.Increment(ref _segmentsIn);
     public void SegmentOut() => Interlocked.Increment(ref _segmentsOut);
@@ -33,6 +37,9 @@ internal sealed class TcpCounters
     public void OutOfWindowAckSuppressed() => Interlocked.Increment(ref _outOfWindowAcksSuppressed);
     public void ConnectRefusedAtLimit() => Interlocked.Increment(ref _connectsRefusedAtLimit);
     public void PathMtuUpdate() => Interlocked.Increment(ref _pathMtuUpdates);
+    public void TimeWaitSkip() => Interlocked.Increment(ref _timeWaitSkipped);
+    public void TimeWaitReuse() => Interlocked.Increment(ref _timeWaitReused);
+    public void SynRefusedAtLimit() => Interlocked.Increment(ref _synsRefusedAtLimit);
 
     /// <summary>Adds what one step did.</summary>
     public void AddStep(TcpEffects fx)

@@ -47,6 +47,7 @@ internal sealed class TcpTransport : IDisposable
         _createFacade = createFacade;
         _challengeSeed = seed ?? Random.Shared.Next();
         Timers = new ConnectionTimers(scheduler, serializer.Gate);
+        TimeWait = new TimeWaitTable(this, scheduler, serializer.Gate);
     }
 
     /// <summary>
@@ -83,6 +84,9 @@ internal sealed class TcpTransport : IDisposable
     public NetworkCounters NetworkCounters { get; }
     public TcpCounters Counters { get; } = new();
     public FaultCounter Faults { get; }
+
+    /// <summary>Connections in TIME-WAIT, apart from the live ones.</summary>
+    public TimeWaitTable TimeWait { get; }
 
     /// <summary>Every connection's timer, behind one scheduler wake.</summary>
     public ConnectionTimers Timers { get; }
@@ -243,6 +247,7 @@ internal sealed class TcpTransport : IDisposable
         {
             Timers.Stop();
             FailConnections(null);
+            TimeWait.Stop();
             _pipeline?.Dispose();
         }
         _commands.OnCompleted();
