@@ -77,7 +77,7 @@ public class TimeWaitTableTests
 
         Assert.True(rig.Failed == 0, $"{rig.Failed} failed: {rig.LastError?.Message}");
         Assert.True(Count == rig.Served && Count == rig.Completed, $"served {rig.Served}, completed {rig.Completed}; server {rig.Server.ConnectionCount} live, {rig.Server.TimeWaitCount} in TIME-WAIT, drops {rig.Server.Drops}, reused {rig.Server.Counters.TimeWaitReused}; client {rig.Client.ConnectionCount} live, drops {rig.Client.Drops}; faults {rig.Server.Counters.PipelineFaults}/{rig.Client.Counters.PipelineFaults}");
-        Assert.Equal(0, rig.Server.ConnectionCount);
+        Assert.Equal(rig.Server.TimeWaitCount, rig.Server.ConnectionCount);
         // The client's random ephemeral ports come round again: a SYN from a port whose last
         // connection is still in TIME-WAIT takes the 4-tuple over (its timestamp is newer).
         Assert.True(rig.Server.Counters.TimeWaitReused > 0);
@@ -104,7 +104,7 @@ public class TimeWaitTableTests
         Assert.Equal(8, rig.Completed);
         Assert.Equal(5, rig.Server.TimeWaitCount);
         Assert.Equal(3, rig.Server.Counters.TimeWaitSkipped);
-        Assert.Equal(0, rig.Server.ConnectionCount);
+        Assert.Equal(5, rig.Server.ConnectionCount);
     }
 
     [Fact]

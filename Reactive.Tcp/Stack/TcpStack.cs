@@ -125,8 +125,14 @@ public sealed class TcpStack : IDisposable
     /// <summary>Set if the pipeline itself ever failed (its link broke; packets never fail it): every connection was ended then.</summary>
     public Exception? PipelineError => _tcp.PipelineError;
 
-    /// <summary>Connections alive, from half-open to closing (TIME-WAIT counts apart: <see cref="TimeWaitCount"/>).</summary>
-    public int ConnectionCount => _tcp.Table.Count;
+    /// <summary>
+    /// Connection blocks alive, in any state but CLOSED: those in TIME-WAIT (<see cref="TimeWaitCount"/>)
+    /// and the others, which alone count against <see cref="StackLimits.MaxConnections"/>.
+    /// </summary>
+    public int ConnectionCount
+    {
+        get { lock (_serializer.Gate) return _tcp.Table.Count + _tcp.TimeWait.Count; }
+    }
 
     /// <summary>Connections in TIME-WAIT, each a small record without buffers (bounded by <see cref="StackLimits.MaxTimeWait"/>).</summary>
     public int TimeWaitCount => _tcp.TimeWait.Count;
