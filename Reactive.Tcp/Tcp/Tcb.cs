@@ -222,18 +222,33 @@ public sealed class Tcb
     /// <summary>Times the congestion window was reduced for an ECN echo.</summary>
     public int EcnReductions { get; internal set; }
 
-    // --- timers (absolute ticks; long.MaxValue = not armed) ---
-    /// <summary>When the retransmission timer fires.</summary>
-    public long TransmitCheckAt { get; internal set; } = long.MaxValue;
-    /// <summary>When the next zero-window probe goes out.</summary>
-    public long PersistAt { get; internal set; } = long.MaxValue;
+    // --- timers ---
+    /// <summary>Every deadline of the connection (see <see cref="TcpTimers"/>).</summary>
+    internal ref TcpTimers Timers => ref _timers;
+    private TcpTimers _timers = new();
+    /// <summary>When the retransmission timer fires (long.MaxValue: not armed).</summary>
+    public long TransmitCheckAt => _timers[TimerKind.TransmitCheck];
+    /// <summary>When the next zero-window probe goes out (long.MaxValue: not armed).</summary>
+    public long PersistAt => _timers[TimerKind.Persist];
+    /// <summary>When TIME-WAIT ends (long.MaxValue: not armed).</summary>
+    public long TimeWaitAt => _timers[TimerKind.TimeWait];
+    /// <summary>When a delayed ACK goes out (long.MaxValue: not armed).</summary>
+    public long DelayedAckAt => _timers[TimerKind.DelayedAck];
+    /// <summary>When the next keep-alive probe goes out (long.MaxValue: not armed).</summary>
+    public long KeepAliveAt => _timers[TimerKind.KeepAlive];
+    /// <summary>When a tail loss probe goes out (long.MaxValue: not armed).</summary>
+    public long ProbeAt => _timers[TimerKind.TailLossProbe];
+    /// <summary>When SACK recovery looks again at holes whose resends may have been lost (long.MaxValue: not armed).</summary>
+    public long RecoveryCheckAt => _timers[TimerKind.RecoveryCheck];
+    /// <summary>The earliest armed deadline, or long.MaxValue.</summary>
+    public long NextDeadline => _timers.NextDeadline;
     /// <summary>Backoff count of the persist timer.</summary>
     internal int PersistBackoff { get => _persistBackoff; set => _persistBackoff = ClampToByte(value); }
     private byte _persistBackoff;
-    /// <summary>When TIME-WAIT ends.</summary>
-    public long TimeWaitAt { get; internal set; } = long.MaxValue;
-    /// <summary>When a delayed ACK goes out.</summary>
-    public long DelayedAckAt { get; internal set; } = long.MaxValue;
+    /// <summary>Keep-alive probes sent without an answer.</summary>
+    internal int KeepAliveProbesSent { get => _keepAliveProbesSent; set => _keepAliveProbesSent = ClampToUShort(value); }
+    private ushort _keepAliveProbesSent;
+
     /// <summary>Full-sized in-order segments received since our last ACK.</summary>
     internal int UnackedSegments { get => _unackedSegments; set => _unackedSegments = ClampToUShort(value); }
     private ushort _unackedSegments;
@@ -248,11 +263,6 @@ public sealed class Tcb
     /// <summary>Largest payload seen from the peer: what "full-sized" means for delayed ACKs.</summary>
     internal int LargestSegmentSeen { get => _largestSegmentSeen; set => _largestSegmentSeen = ClampToUShort(value); }
     private ushort _largestSegmentSeen;
-    /// <summary>When the next keep-alive probe goes out.</summary>
-    public long KeepAliveAt { get; internal set; } = long.MaxValue;
-    /// <summary>Keep-alive probes sent without an answer.</summary>
-    internal int KeepAliveProbesSent { get => _keepAliveProbesSent; set => _keepAliveProbesSent = ClampToUShort(value); }
-    private ushort _keepAliveProbesSent;
 
     // --- timestamps (RFC 7323) ---
     /// <summary>Both sides sent the timestamps option: every segment carries one.</summary>
@@ -264,16 +274,8 @@ public sealed class Tcb
     /// <summary>Our timestamp clock at the last step (milliseconds of <c>now</c>).</summary>
     internal uint TsNow { get; set; }
 
-    /// <summary>When a tail loss probe goes out (RFC 8985 §7): outstanding data has had no ACK for two round trips.</summary>
-    public long ProbeAt { get; internal set; } = long.MaxValue;
     /// <summary>A tail loss probe is out and unanswered: no second one until an ACK arrives.</summary>
     internal bool ProbeOutstanding { get; set; }
-    /// <summary>When SACK recovery looks again at holes whose resends may have been lost.</summary>
-    public long RecoveryCheckAt { get; internal set; } = long.MaxValue;
-
-    /// <summary>The earliest armed deadline, or long.MaxValue.</summary>
-    public long NextDeadline =>
-        Math.Min(Math.Min(Math.Min(TransmitCheckAt, RecoveryCheckAt), Math.Min(PersistAt, TimeWaitAt)), Math.Min(Math.Min(DelayedAckAt, KeepAliveAt), ProbeAt));
 
     /// <summary>Data sent and not yet acknowledged (bytes of sequence space).</summary>
     public int BytesInFlight => SndNxt - SndUna;

@@ -55,7 +55,7 @@ public static partial class TcpStep
             tcb.MaxSndWnd = Math.Max(tcb.MaxSndWnd, scaledWindow);
             tcb.SndWl1 = seg.Seq;
             tcb.SndWl2 = ack;
-            if (scaledWindow > 0) { tcb.PersistAt = long.MaxValue; tcb.PersistBackoff = 0; }
+            if (scaledWindow > 0) { tcb.Timers.Disarm(TimerKind.Persist); tcb.PersistBackoff = 0; }
         }
 
         // With SACK, enough data held above SND.UNA means it is lost whether or not the ACKs
@@ -98,7 +98,7 @@ public static partial class TcpStep
         }
         tcb.SndUna = ack;
         if (tcb.SndNxt < ack) tcb.SndNxt = ack;
-        tcb.ProbeAt = long.MaxValue; // Re-armed by Output while data stays outstanding.
+        tcb.Timers.Disarm(TimerKind.TailLossProbe); // Re-armed by Output while data stays outstanding.
         tcb.ProbeOutstanding = false;
         tcb.Scoreboard.DiscardBelow(ack);
         if (tcb.HighRxt < ack) tcb.HighRxt = ack;
@@ -145,7 +145,8 @@ public static partial class TcpStep
         }
         if (!tcb.InRecovery) tcb.DupAcks = 0;
 
-        tcb.TransmitCheckAt = tcb.SndUna == tcb.SndMax ? long.MaxValue : now + tcb.Rtt.Rto;
+        if (tcb.SndUna == tcb.SndMax) tcb.Timers.Disarm(TimerKind.TransmitCheck);
+        else tcb.Timers.Arm(TimerKind.TransmitCheck, now + tcb.Rtt.Rto);
     }
 
     private static void OnDuplicateAck(Tcb tcb, long now, TcpEffects fx)
@@ -230,7 +231,7 @@ public static partial class TcpStep
         tcb.RttSeq = null;
         fx.Retransmissions++;
         fx.Send(segment);
-        if (tcb.TransmitCheckAt == long.MaxValue) tcb.TransmitCheckAt = now + tcb.Rtt.Rto;
+        tcb.Timers.ArmIfDisarmed(TimerKind.TransmitCheck, now + tcb.Rtt.Rto);
         return Math.Max(length, 1);
     }
 

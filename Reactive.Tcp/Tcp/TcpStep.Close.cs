@@ -53,9 +53,9 @@ public static partial class TcpStep
     private static void EnterTimeWait(Tcb tcb, long now, TcpEffects fx)
     {
         SetState(tcb, TcpState.TimeWait, fx);
-        tcb.TransmitCheckAt = long.MaxValue;
-        tcb.PersistAt = long.MaxValue;
-        tcb.TimeWaitAt = now + 2 * tcb.Config.Msl.Ticks;
+        tcb.Timers.Disarm(TimerKind.TransmitCheck);
+        tcb.Timers.Disarm(TimerKind.Persist);
+        tcb.Timers.Arm(TimerKind.TimeWait, now + 2 * tcb.Config.Msl.Ticks);
     }
 
     /// <summary>A segment for no connection (RFC 9293 §3.10.7.1): answer with RST unless it is one.</summary>

@@ -14,7 +14,7 @@ public static partial class TcpStep
         SendSyn(tcb, ack: false, fx);
         tcb.RttSeq = tcb.SndNxt;
         tcb.RttStart = now;
-        tcb.TransmitCheckAt = now + tcb.Rtt.Rto;
+        tcb.Timers.Arm(TimerKind.TransmitCheck, now + tcb.Rtt.Rto);
     }
 
     /// <summary>Sends our SYN (or SYN-ACK) with the options we offer.</summary>
@@ -89,7 +89,7 @@ public static partial class TcpStep
         SendSyn(tcb, ack: true, fx);
         tcb.RttSeq = tcb.SndNxt;
         tcb.RttStart = now;
-        tcb.TransmitCheckAt = now + tcb.Rtt.Rto;
+        tcb.Timers.Arm(TimerKind.TransmitCheck, now + tcb.Rtt.Rto);
     }
 
     /// <summary>SYN-SENT (RFC 9293 §3.10.7.3).</summary>
@@ -122,7 +122,7 @@ public static partial class TcpStep
             // Simultaneous open: both SYNs crossed. Answer with SYN-ACK and wait for its ACK.
             SetState(tcb, TcpState.SynReceived, fx);
             SendSyn(tcb, ack: true, fx);
-            tcb.TransmitCheckAt = now + tcb.Rtt.Rto;
+            tcb.Timers.Arm(TimerKind.TransmitCheck, now + tcb.Rtt.Rto);
         }
     }
 
@@ -138,7 +138,7 @@ public static partial class TcpStep
         if (tcb.Retries > 0) tcb.Rtt.AfterSynRetransmission(); // RFC 6298 §5.7
         tcb.Retries = 0;
         tcb.Rtt.ResetBackoff();
-        tcb.TransmitCheckAt = long.MaxValue;
+        tcb.Timers.Disarm(TimerKind.TransmitCheck);
         StartCongestionControl(tcb, now);
     }
 

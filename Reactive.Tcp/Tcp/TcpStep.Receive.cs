@@ -46,7 +46,7 @@ public static partial class TcpStep
         {
             if (seg.Has(TcpFlags.Rst)) { fx.Dropped = true; return false; }
             if (tcb.State == TcpState.TimeWait && seg.Has(TcpFlags.Fin))
-                tcb.TimeWaitAt = now + 2 * tcb.Config.Msl.Ticks; // The peer lost our last ACK: stay the full 2MSL again.
+                tcb.Timers.Arm(TimerKind.TimeWait, now + 2 * tcb.Config.Msl.Ticks); // The peer lost our last ACK: stay the full 2MSL again.
             fx.Dropped = true;
             SendOutOfWindowAck(tcb, seg, fx);
             return false;
@@ -56,7 +56,7 @@ public static partial class TcpStep
         // peer is alive, so keep-alive starts over.
         if (tcb.TimestampsEnabled && seg.Options.HasTimestamps && seg.Seq <= tcb.LastAckSent)
             tcb.TsRecent = seg.Options.TsVal;
-        if (tcb.KeepAliveAt != long.MaxValue) ArmKeepAlive(tcb, now);
+        if (tcb.Timers.IsArmed(TimerKind.KeepAlive)) ArmKeepAlive(tcb, now);
 
         // Second: RST (RFC 5961 §3.2): only an exact match resets; in-window earns a challenge ACK.
         if (seg.Has(TcpFlags.Rst))
@@ -102,7 +102,7 @@ public static partial class TcpStep
                 tcb.UnackedSegments += take >= 2 * tcb.Config.Mss ? 2 : take >= tcb.LargestSegmentSeen ? 1 : 0;
                 tcb.LargestSegmentSeen = Math.Max(tcb.LargestSegmentSeen, take);
                 if (tcb.UnackedSegments >= 2) ackNow = true; // every second full-sized segment
-                else if (tcb.DelayedAckAt == long.MaxValue) tcb.DelayedAckAt = now + tcb.Config.DelayedAck.Ticks;
+                else tcb.Timers.ArmIfDisarmed(TimerKind.DelayedAck, now + tcb.Config.DelayedAck.Ticks);
             }
             else
             {

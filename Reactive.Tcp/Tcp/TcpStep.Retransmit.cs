@@ -7,23 +7,23 @@ public static partial class TcpStep
     /// <summary>Handles every deadline that is due at <paramref name="now"/>.</summary>
     private static bool OnTimer(Tcb tcb, long now, TcpEffects fx)
     {
-        if (tcb.TimeWaitAt <= now && tcb.State == TcpState.TimeWait)
+        if (tcb.Timers.IsDue(TimerKind.TimeWait, now) && tcb.State == TcpState.TimeWait)
         {
             CloseConnection(tcb, TcpError.None, fx);
             return false;
         }
         bool ackNow = false;
-        if (tcb.DelayedAckAt <= now)
+        if (tcb.Timers.IsDue(TimerKind.DelayedAck, now))
         {
-            tcb.DelayedAckAt = long.MaxValue;
+            tcb.Timers.Disarm(TimerKind.DelayedAck);
             ackNow = true;
         }
-        if (tcb.KeepAliveAt <= now) OnKeepAlive(tcb, now, fx);
-        if (tcb.ProbeAt <= now) OnProbeTimeout(tcb, now, fx);
+        if (tcb.Timers.IsDue(TimerKind.KeepAlive, now)) OnKeepAlive(tcb, now, fx);
+        if (tcb.Timers.IsDue(TimerKind.TailLossProbe, now)) OnProbeTimeout(tcb, now, fx);
         if (tcb.State == TcpState.Closed) return false;
-        if (tcb.RecoveryCheckAt <= now) tcb.RecoveryCheckAt = long.MaxValue; // Output, run after every event, does the looking.
-        if (tcb.TransmitCheckAt <= now) OnTransmitCheck(tcb, now, fx);
-        if (tcb.State != TcpState.Closed && tcb.PersistAt <= now) OnPersist(tcb, now, fx);
+        if (tcb.Timers.IsDue(TimerKind.RecoveryCheck, now)) tcb.Timers.Disarm(TimerKind.RecoveryCheck); // Output, run after every event, does the looking.
+        if (tcb.Timers.IsDue(TimerKind.TransmitCheck, now)) OnTransmitCheck(tcb, now, fx);
+        if (tcb.State != TcpState.Closed && tcb.Timers.IsDue(TimerKind.Persist, now)) OnPersist(tcb, now, fx);
         return ackNow;
     }
 
@@ -33,7 +33,7 @@ public static partial class TcpStep
     /// </summary>
     private static void OnProbeTimeout(Tcb tcb, long now, TcpEffects fx)
     {
-        tcb.ProbeAt = long.MaxValue;
+        tcb.Timers.Disarm(TimerKind.TailLossProbe);
         if (tcb.InRecovery || tcb.SndMax == tcb.SndUna || tcb.State == TcpState.Closed) return;
         tcb.ProbeOutstanding = true;
         bool fin = tcb.FinSent && tcb.SndMax == tcb.FinSeq + 1;
@@ -53,7 +53,7 @@ public static partial class TcpStep
     private static void ArmKeepAlive(Tcb tcb, long now)
     {
         if (tcb.Config.KeepAliveIdle is not { } idle) return;
-        tcb.KeepAliveAt = now + idle.Ticks;
+        tcb.Timers.Arm(TimerKind.KeepAlive, now + idle.Ticks);
         tcb.KeepAliveProbesSent = 0;
     }
 
@@ -63,12 +63,12 @@ public static partial class TcpStep
     /// </summary>
     private static void OnKeepAlive(Tcb tcb, long now, TcpEffects fx)
     {
-        tcb.KeepAliveAt = long.MaxValue;
+        tcb.Timers.Disarm(TimerKind.KeepAlive);
         if (tcb.State is not (TcpState.Established or TcpState.CloseWait or TcpState.FinWait2)) return;
         if (tcb.SndMax != tcb.SndUna)
         {
             // Data in flight: the retransmission timer watches the peer already.
-            tcb.KeepAliveAt = now + tcb.Config.KeepAliveIdle!.Value.Ticks;
+            tcb.Timers.Arm(TimerKind.KeepAlive, now + tcb.Config.KeepAliveIdle!.Value.Ticks);
             return;
         }
         if (tcb.KeepAliveProbesSent >= tcb.Config.KeepAliveProbes)
@@ -79,13 +79,13 @@ public static partial class TcpStep
         }
         tcb.KeepAliveProbesSent++;
         fx.Send(Make(tcb, TcpFlags.Ack, tcb.SndUna - 1));
-        tcb.KeepAliveAt = now + tcb.Config.KeepAliveInterval.Ticks;
+        tcb.Timers.Arm(TimerKind.KeepAlive, now + tcb.Config.KeepAliveInterval.Ticks);
     }
 
     /// <summary>The retransmission timer expired (RFC 6298 §5.4–5.7).</summary>
     private static void OnTransmitCheck(Tcb tcb, long now, TcpEffects fx)
     {
-        tcb.TransmitCheckAt = long.MaxValue;
+        tcb.Timers.Disarm(TimerKind.TransmitCheck);
         if (tcb.SndUna == tcb.SndMax) return; // Everything was acknowledged meanwhile.
         if (IsSynchronized(tcb.State) && tcb.SndWnd == 0 && tcb.SendDataEnd > tcb.SndUna)
         {
@@ -93,7 +93,7 @@ public static partial class TcpStep
             // holds after our close too (FIN-WAIT-1, LAST-ACK): going on as a loss would send
             // nothing (Output respects the zero window), count retries and end a live connection.
             tcb.SndNxt = tcb.SndUna;
-            if (tcb.PersistAt == long.MaxValue) tcb.PersistAt = now + tcb.Rtt.Rto;
+            tcb.Timers.ArmIfDisarmed(TimerKind.Persist, now + tcb.Rtt.Rto);
             return;
         }
 
@@ -114,7 +114,7 @@ public static partial class TcpStep
         {
             SendSyn(tcb, ack: tcb.State == TcpState.SynReceived, fx);
             fx.Retransmissions++;
-            tcb.TransmitCheckAt = now + tcb.Rtt.Rto;
+            tcb.Timers.Arm(TimerKind.TransmitCheck, now + tcb.Rtt.Rto);
             return;
         }
 
@@ -123,7 +123,7 @@ public static partial class TcpStep
         tcb.DupAcks = 0;
         // Go back to the oldest unacknowledged byte; Output resends as the windows allow.
         tcb.SndNxt = tcb.SndUna;
-        tcb.TransmitCheckAt = now + tcb.Rtt.Rto;
+        tcb.Timers.Arm(TimerKind.TransmitCheck, now + tcb.Rtt.Rto);
         if (tcb.Cwnd == long.MaxValue)
         {
             // Without congestion control (the minimart preset) resend just the oldest segment.
@@ -151,13 +151,13 @@ public static partial class TcpStep
         tcb.RttSeq = null;
         fx.Retransmissions++;
         fx.Send(segment);
-        if (tcb.TransmitCheckAt == long.MaxValue) tcb.TransmitCheckAt = now + tcb.Rtt.Rto;
+        tcb.Timers.ArmIfDisarmed(TimerKind.TransmitCheck, now + tcb.Rtt.Rto);
     }
 
     /// <summary>The persist timer: probe a zero window with a segment the peer must acknowledge.</summary>
     private static void OnPersist(Tcb tcb, long now, TcpEffects fx)
     {
-        tcb.PersistAt = long.MaxValue;
+        tcb.Timers.Disarm(TimerKind.Persist);
         if (tcb.SndWnd > 0 || tcb.SendDataEnd <= tcb.SndNxt) { tcb.PersistBackoff = 0; return; }
         // An already-acknowledged sequence number is outside the peer's window, so it answers
         // with an ACK carrying its current window, and no data is put at risk.
@@ -165,6 +165,6 @@ public static partial class TcpStep
         tcb.PersistBackoff = Math.Min(tcb.PersistBackoff + 1, 16);
         long interval = tcb.Rtt.Rto;
         for (int i = 0; i < tcb.PersistBackoff && interval < tcb.Config.MaxRto.Ticks; i++) interval *= 2;
-        tcb.PersistAt = now + Math.Min(interval, tcb.Config.MaxRto.Ticks);
+        tcb.Timers.Arm(TimerKind.Persist, now + Math.Min(interval, tcb.Config.MaxRto.Ticks));
     }
 }

@@ -45,11 +45,12 @@ public static partial class TcpStep
             // If no ACK comes to show the holes filled, look again a round trip on (once that has
             // passed, only an ACK can start the next round, so no timer is needed).
             long nextRound = tcb.RecoveryRoundStart + roundTrip + 1;
-            tcb.RecoveryCheckAt = nextRound > now ? nextRound : long.MaxValue;
+            if (nextRound > now) tcb.Timers.Arm(TimerKind.RecoveryCheck, nextRound);
+            else tcb.Timers.Disarm(TimerKind.RecoveryCheck);
         }
         else
         {
-            tcb.RecoveryCheckAt = long.MaxValue;
+            tcb.Timers.Disarm(TimerKind.RecoveryCheck);
         }
         while (true)
         {
@@ -103,7 +104,7 @@ public static partial class TcpStep
             }
             tcb.SndNxt = tcb.SndNxt + sequenceLength;
             tcb.SndMax = SeqNum.Max(tcb.SndMax, tcb.SndNxt);
-            if (tcb.TransmitCheckAt == long.MaxValue) tcb.TransmitCheckAt = now + tcb.Rtt.Rto;
+            tcb.Timers.ArmIfDisarmed(TimerKind.TransmitCheck, now + tcb.Rtt.Rto);
             fx.Send(segment);
             if (fin) break;
         }
@@ -111,16 +112,16 @@ public static partial class TcpStep
         // Tail loss probe (RFC 8985 §7): if the last segments of a flight are lost, no SACK will
         // ever report it; two round trips without an ACK send a probe that draws one.
         if (tcb.SackEnabled && tcb.CongestionControlled && !tcb.InRecovery && !tcb.ProbeOutstanding
-            && tcb.SndMax > tcb.SndUna && tcb.ProbeAt == long.MaxValue && tcb.Rtt.Srtt > 0)
+            && tcb.SndMax > tcb.SndUna && !tcb.Timers.IsArmed(TimerKind.TailLossProbe) && tcb.Rtt.Srtt > 0)
         {
             long pto = Math.Max(2 * tcb.Rtt.Srtt, 10 * TimeSpan.TicksPerMillisecond);
             if (tcb.SndMax - tcb.SndUna <= tcb.EffectiveMss) pto += tcb.Config.DelayedAck.Ticks; // a lone segment may wait for a delayed ACK
-            if (tcb.TransmitCheckAt == long.MaxValue || now + pto < tcb.TransmitCheckAt) tcb.ProbeAt = now + pto;
+            if (!tcb.Timers.IsArmed(TimerKind.TransmitCheck) || now + pto < tcb.Timers[TimerKind.TransmitCheck]) tcb.Timers.Arm(TimerKind.TailLossProbe, now + pto);
         }
 
         // Data waits behind a closed window with nothing in flight to bring an ACK: probe.
-        if (tcb.SndWnd == 0 && tcb.SendDataEnd > tcb.SndNxt && tcb.SndUna == tcb.SndMax && tcb.PersistAt == long.MaxValue)
-            tcb.PersistAt = now + tcb.Rtt.Rto;
+        if (tcb.SndWnd == 0 && tcb.SendDataEnd > tcb.SndNxt && tcb.SndUna == tcb.SndMax && !tcb.Timers.IsArmed(TimerKind.Persist))
+            tcb.Timers.Arm(TimerKind.Persist, now + tcb.Rtt.Rto);
     }
 
     /// <summary>

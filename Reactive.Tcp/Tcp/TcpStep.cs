@@ -90,8 +90,7 @@ public static partial class TcpStep
     {
         tcb.State = TcpState.Closed;
         if (tcb.Error == TcpError.None) tcb.Error = error;
-        tcb.TransmitCheckAt = tcb.PersistAt = tcb.TimeWaitAt = tcb.RecoveryCheckAt = tcb.ProbeAt = long.MaxValue;
-        tcb.DelayedAckAt = tcb.KeepAliveAt = long.MaxValue;
+        tcb.Timers.DisarmAll();
         fx.Closed = true;
         fx.Error = tcb.Error;
     }
@@ -111,7 +110,7 @@ public static partial class TcpStep
             segment.Ack = tcb.RcvNxt;
             if (tcb.SackEnabled && tcb.OutOfOrder.Count > 0 && (flags & TcpFlags.Syn) == 0) AddSackBlocks(tcb, ref segment.Options);
             // Any segment carrying this ACK satisfies a pending delayed ACK.
-            tcb.DelayedAckAt = long.MaxValue;
+            tcb.Timers.Disarm(TimerKind.DelayedAck);
             tcb.UnackedSegments = 0;
             tcb.LastAckSent = tcb.RcvNxt;
         }

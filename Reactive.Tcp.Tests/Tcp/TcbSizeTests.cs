@@ -1,0 +1,29 @@
+using Reactive.Tcp.Tcp;
+using Reactive.Tcp.Wire;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Reactive.Tcp.Tests.Tcp;
+
+/// <summary>
+/// An idle connection's memory is a tracked figure (BENCHMARKS.md), and the <see cref="Tcb"/> is
+/// most of it: its typed parts are structs held inline, so splitting it must not make it larger.
+/// </summary>
+public class TcbSizeTests(ITestOutputHelper output)
+{
+    /// <summary>The block's size when it was split into typed parts (64-bit runtime).</summary>
+    private const int MaxTcbBytes = 448;
+
+    [Fact]
+    public void A_new_block_is_one_object_no_larger_than_before_its_split()
+    {
+        var key = new ConnectionKey(IPv4Address.Parse("192.0.2.2"), 80, IPv4Address.Parse("192.0.2.1"), 40000);
+        _ = new Tcb(key, TcpConfig.Default, new SeqNum(1)); // JIT and type loading out of the way
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var tcb = new Tcb(key, TcpConfig.Default, new SeqNum(1));
+        long size = GC.GetAllocatedBytesForCurrentThread() - before;
+        GC.KeepAlive(tcb);
+        output.WriteLine($"Tcb: {size} B");
+        Assert.InRange(size, 1, MaxTcbBytes);
+    }
+}
