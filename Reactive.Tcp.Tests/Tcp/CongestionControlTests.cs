@@ -63,8 +63,8 @@ public class CongestionControlTests
         var tcb = NewTcb(cc);
         tcb.Cwnd = 100L * Mss;
         tcb.Ssthresh = 50L * Mss;
-        tcb.SndUna = new SeqNum(1);
-        tcb.SndMax = tcb.SndNxt = tcb.SndUna + 100 * Mss;
+        tcb.Send.Una = new SeqNum(1);
+        tcb.Send.Max = tcb.Send.Nxt = tcb.Send.Una + 100 * Mss;
         cc.OnCongestionEvent(tcb, 0);
         Assert.Equal(50L * Mss, tcb.Cwnd);
         Grow(tcb, cc, 0, 10);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Reactive.Tcp.Tcp;
 using Reactive.Tcp.Wire;
 using Xunit;
@@ -24,6 +25,7 @@ public class TcbSizeTests(ITestOutputHelper output)
         long size = GC.GetAllocatedBytesForCurrentThread() - before;
         GC.KeepAlive(tcb);
         output.WriteLine($"Tcb: {size} B");
+        output.WriteLine($"parts: send {Unsafe.SizeOf<SendSequenceSpace>()} B, receive {Unsafe.SizeOf<ReceiveSequenceSpace>()} B, timers {Unsafe.SizeOf<TcpTimers>()} B");
         Assert.InRange(size, 1, MaxTcbBytes);
     }
 }

@@ -17,16 +17,11 @@ public sealed class Tcb
     {
         Key = key;
         Config = config;
-        Iss = iss;
         State = state;
-        SndUna = SndNxt = SndMax = EcnRecover = iss;
-        SendBufferStart = iss + 1;
-        _sendBuffer = new ByteRing(config.SendBufferSize);
-        _receiveBuffer = new ByteRing(config.ReceiveBufferSize);
+        _send = new SendSequenceSpace(iss, config.SendBufferSize, config.DefaultPeerMss);
+        EcnRecover = iss;
+        _receive = new ReceiveSequenceSpace(config.ReceiveBufferSize, config.WindowScaling);
         _rtt = new RttEstimator(config);
-        PeerMss = config.DefaultPeerMss;
-        if (config.WindowScaling)
-            while ((config.ReceiveBufferSize >> _offeredRcvShift) > 65535 && _offeredRcvShift < 14) _offeredRcvShift++;
     }
 
     /// <summary>The 4-tuple.</summary>
@@ -41,85 +36,46 @@ public sealed class Tcb
     public bool PassiveOpen { get; internal set; }
 
     // --- send sequence space ---
-    /// <summary>Initial send sequence number.</summary>
-    public SeqNum Iss { get; }
+    /// <summary>The send side: sequence variables, the peer's window and MSS, queued data and our FIN.</summary>
+    internal ref SendSequenceSpace Send => ref _send;
+    private SendSequenceSpace _send;
     /// <summary>Oldest unacknowledged sequence number.</summary>
-    public SeqNum SndUna { get; internal set; }
+    public SeqNum SndUna => _send.Una;
     /// <summary>Next sequence number to send.</summary>
-    public SeqNum SndNxt { get; internal set; }
+    public SeqNum SndNxt => _send.Nxt;
     /// <summary>Highest sequence number sent so far (SND.NXT can fall back below it after a timeout).</summary>
-    public SeqNum SndMax { get; internal set; }
+    public SeqNum SndMax => _send.Max;
     /// <summary>Peer's window in bytes, already scaled.</summary>
-    public long SndWnd { get => _sndWnd; internal set => _sndWnd = ClampToInt(value); }
-    private int _sndWnd;
-    /// <summary>Largest window the peer has offered.</summary>
-    public long MaxSndWnd { get => _maxSndWnd; internal set => _maxSndWnd = ClampToInt(value); }
-    private int _maxSndWnd;
-    /// <summary>Segment sequence number used for the last window update.</summary>
-    public SeqNum SndWl1 { get; internal set; }
-    /// <summary>Segment acknowledgment number used for the last window update.</summary>
-    public SeqNum SndWl2 { get; internal set; }
+    public long SndWnd => _send.Wnd;
     /// <summary>Shift applied to the peer's window field (0 unless both sides sent window scale).</summary>
-    public int SndWndShift { get => _sndWndShift; internal set => _sndWndShift = ClampToByte(value); }
-    private byte _sndWndShift;
-    /// <summary>MSS the peer announced (536 when it announced none).</summary>
-    public int PeerMss { get => _peerMss; internal set => _peerMss = ClampToUShort(value); }
-    private ushort _peerMss;
+    public int SndWndShift => _send.WndShift;
     /// <summary>Largest payload the path MTU allows (RFC 1191), once ICMP has lowered it; int.MaxValue until then.</summary>
-    public int PathMss { get; internal set; } = int.MaxValue;
+    public int PathMss => _send.PathMss;
     /// <summary>Largest payload we put in one segment.</summary>
-    public int EffectiveMss => Math.Max(1, Math.Min(Math.Min(PeerMss, Config.Mss), PathMss));
-
-    /// <summary>Sequence number of the first byte in <see cref="SendBuffer"/>.</summary>
-    internal SeqNum SendBufferStart { get; set; }
+    public int EffectiveMss => _send.EffectiveMss(Config.Mss);
+    /// <summary>Data sent and not yet acknowledged (bytes of sequence space).</summary>
+    public int BytesInFlight => _send.BytesInFlight;
     /// <summary>Unacknowledged and unsent application data.</summary>
-    internal ref ByteRing SendBuffer => ref _sendBuffer;
-    private ByteRing _sendBuffer;
-    /// <summary>Sequence number just past the last byte queued by the application.</summary>
-    internal SeqNum SendDataEnd => SendBufferStart + SendBuffer.Count;
+    internal ref ByteRing SendBuffer => ref _send.Buffer;
+    /// <summary>Sequence number of the first byte in <see cref="SendBuffer"/>.</summary>
+    internal SeqNum SendBufferStart => _send.BufferStart;
     /// <summary>The application asked to close: a FIN follows the queued data.</summary>
-    public bool FinQueued { get; internal set; }
-    /// <summary>Our FIN has been sent at least once.</summary>
-    public bool FinSent { get; internal set; }
-    /// <summary>Our FIN's sequence number, once sent.</summary>
-    internal SeqNum FinSeq { get; set; }
+    public bool FinQueued => _send.FinQueued;
     /// <summary>Bytes of send buffer free for the application.</summary>
-    public int SendBufferFree => FinQueued ? 0 : SendBuffer.Free;
+    public int SendBufferFree => _send.BufferFree;
 
     // --- receive sequence space ---
-    /// <summary>Initial receive sequence number.</summary>
-    public SeqNum Irs { get; internal set; }
+    /// <summary>The receive side: sequence variables, advertised window, received data, the peer's FIN, delayed-ACK bookkeeping.</summary>
+    internal ref ReceiveSequenceSpace Receive => ref _receive;
+    private ReceiveSequenceSpace _receive;
     /// <summary>Next sequence number expected.</summary>
-    public SeqNum RcvNxt { get; internal set; }
-    /// <summary>Highest right edge of the window we advertised; data beyond it is trimmed.</summary>
-    internal SeqNum RcvAdvertisedEdge { get; set; }
+    public SeqNum RcvNxt => _receive.Nxt;
     /// <summary>Shift we apply to our window field (0 unless both sides sent window scale).</summary>
-    public int RcvWndShift { get => _rcvWndShift; internal set => _rcvWndShift = ClampToByte(value); }
-    private byte _rcvWndShift;
-    /// <summary>The peer's SYN carried a window-scale option.</summary>
-    internal bool PeerOfferedWindowScale { get; set; }
-    /// <summary>Shift we offer in our SYN.</summary>
-    internal int OfferedRcvShift => _offeredRcvShift;
-    private readonly byte _offeredRcvShift;
-    /// <summary>In-order undelivered data, then out-of-order data at its offset.</summary>
-    internal ref ByteRing ReceiveBuffer => ref _receiveBuffer;
-    private ByteRing _receiveBuffer;
-    /// <summary>Out-of-order ranges held beyond RCV.NXT.</summary>
-    internal ref ReassemblyRanges OutOfOrder => ref _outOfOrder;
-    private ReassemblyRanges _outOfOrder = new(maxRanges: 64);
-    /// <summary>Sequence number of the peer's FIN once seen (possibly ahead of RCV.NXT).</summary>
-    internal SeqNum? PeerFinSeq { get; set; }
-    /// <summary>The peer's FIN has been taken in order.</summary>
-    public bool PeerFinReceived { get; internal set; }
-    /// <summary>The application has been told that no more data will arrive.</summary>
-    internal bool ReceiveCompletedSignalled { get; set; }
-    /// <summary>Bytes the application will still take.</summary>
-    internal long ReadCredit { get; set; }
+    public int RcvWndShift => _receive.WndShift;
     /// <summary>Bytes received in order and not yet delivered.</summary>
-    public int ReceiveQueued => ReceiveBuffer.Count;
-    /// <summary>Window we last advertised (bytes).</summary>
-    internal long LastAdvertisedWindow { get => _lastAdvertisedWindow; set => _lastAdvertisedWindow = ClampToInt(value); }
-    private int _lastAdvertisedWindow;
+    public int ReceiveQueued => _receive.Queued;
+    /// <summary>In-order undelivered data, then out-of-order data at its offset.</summary>
+    internal ref ByteRing ReceiveBuffer => ref _receive.Buffer;
 
     // --- retransmission and congestion ---
     /// <summary>RTO estimator.</summary>
@@ -205,8 +161,6 @@ public sealed class Tcb
     /// <summary>Extra bytes the first duplicate ACKs let out beyond the congestion window (RFC 3042).</summary>
     internal long LimitedTransmit { get => _limitedTransmit; set => _limitedTransmit = ClampToInt(value); }
     private int _limitedTransmit;
-    /// <summary>Start of the out-of-order range that the latest arrival touched (reported first, RFC 2018 §4).</summary>
-    internal SeqNum? LatestOutOfOrder { get; set; }
 
     // --- explicit congestion notification (RFC 3168) ---
     /// <summary>Both SYNs agreed on ECN: new data goes out ECN-capable and congestion marks are echoed and obeyed.</summary>
@@ -249,21 +203,6 @@ public sealed class Tcb
     internal int KeepAliveProbesSent { get => _keepAliveProbesSent; set => _keepAliveProbesSent = ClampToUShort(value); }
     private ushort _keepAliveProbesSent;
 
-    /// <summary>Full-sized in-order segments received since our last ACK.</summary>
-    internal int UnackedSegments { get => _unackedSegments; set => _unackedSegments = ClampToUShort(value); }
-    private ushort _unackedSegments;
-    /// <summary>
-    /// Segments still to acknowledge at once before delayed ACKs resume: after any disorder the
-    /// sender is recovering with a small window, which the ACK timer must not hold up.
-    /// </summary>
-    internal int QuickAcks { get => _quickAcks; set => _quickAcks = ClampToByte(value); }
-    private byte _quickAcks;
-    /// <summary>How many segments quick-ACK mode lasts.</summary>
-    internal const int QuickAckSegments = 16;
-    /// <summary>Largest payload seen from the peer: what "full-sized" means for delayed ACKs.</summary>
-    internal int LargestSegmentSeen { get => _largestSegmentSeen; set => _largestSegmentSeen = ClampToUShort(value); }
-    private ushort _largestSegmentSeen;
-
     // --- timestamps (RFC 7323) ---
     /// <summary>Both sides sent the timestamps option: every segment carries one.</summary>
     public bool TimestampsEnabled { get; internal set; }
@@ -276,9 +215,6 @@ public sealed class Tcb
 
     /// <summary>A tail loss probe is out and unanswered: no second one until an ACK arrives.</summary>
     internal bool ProbeOutstanding { get; set; }
-
-    /// <summary>Data sent and not yet acknowledged (bytes of sequence space).</summary>
-    public int BytesInFlight => SndNxt - SndUna;
 
     /// <summary>Gives the send and receive buffers back to the pool once the connection is gone.</summary>
     // Narrow fields keep an idle connection small (issue 5). Each value's range fits its field

@@ -12,14 +12,14 @@ public static partial class TcpStep
     private static bool OnAck(Tcb tcb, in TcpSegment seg, long now, TcpEffects fx)
     {
         var ack = seg.Ack;
-        if (ack > tcb.SndMax)
+        if (ack > tcb.Send.Max)
         {
             // Acknowledges something never sent.
             SendChallengeAck(tcb, fx);
             fx.Dropped = true;
             return false;
         }
-        if (ack < tcb.SndUna - (int)Math.Min(tcb.MaxSndWnd, int.MaxValue))
+        if (ack < tcb.Send.Una - (int)Math.Min(tcb.Send.MaxWnd, int.MaxValue))
         {
             // Far below SND.UNA: a blind injection attempt (RFC 5961 §5.2).
             SendChallengeAck(tcb, fx);
@@ -27,10 +27,10 @@ public static partial class TcpStep
             return false;
         }
 
-        long scaledWindow = (long)seg.Window << tcb.SndWndShift;
+        long scaledWindow = (long)seg.Window << tcb.Send.WndShift;
         tcb.AckedThisRound = true;
         if (tcb.SackEnabled && seg.Options.SackCount > 0) TakeSackBlocks(tcb, seg);
-        if (ack > tcb.SndUna)
+        if (ack > tcb.Send.Una)
         {
             OnNewAck(tcb, ack, now, fx);
             // RFC 7323 §4: with timestamps every new ACK measures the round trip, retransmissions
@@ -41,27 +41,27 @@ public static partial class TcpStep
                 if (rttMs >= 0 && rttMs < 600_000) tcb.Rtt.Sample(Math.Max(rttMs, 1) * TimeSpan.TicksPerMillisecond);
             }
         }
-        else if (ack == tcb.SndUna && seg.Payload.Length == 0 && (seg.Flags & (TcpFlags.Syn | TcpFlags.Fin)) == 0
-                 && scaledWindow == tcb.SndWnd && tcb.SndMax > tcb.SndUna)
+        else if (ack == tcb.Send.Una && seg.Payload.Length == 0 && (seg.Flags & (TcpFlags.Syn | TcpFlags.Fin)) == 0
+                 && scaledWindow == tcb.Send.Wnd && tcb.Send.Max > tcb.Send.Una)
         {
             OnDuplicateAck(tcb, now, fx);
         }
         if (seg.Has(TcpFlags.Ece)) OnEcnEcho(tcb, ack, now);
 
         // Window update, only from a segment at least as new as the last one used (RFC 9293 §3.10.7.4).
-        if (tcb.SndWl1 < seg.Seq || (tcb.SndWl1 == seg.Seq && tcb.SndWl2 <= ack))
+        if (tcb.Send.Wl1 < seg.Seq || (tcb.Send.Wl1 == seg.Seq && tcb.Send.Wl2 <= ack))
         {
-            tcb.SndWnd = scaledWindow;
-            tcb.MaxSndWnd = Math.Max(tcb.MaxSndWnd, scaledWindow);
-            tcb.SndWl1 = seg.Seq;
-            tcb.SndWl2 = ack;
+            tcb.Send.Wnd = scaledWindow;
+            tcb.Send.MaxWnd = Math.Max(tcb.Send.MaxWnd, scaledWindow);
+            tcb.Send.Wl1 = seg.Seq;
+            tcb.Send.Wl2 = ack;
             if (scaledWindow > 0) { tcb.Timers.Disarm(TimerKind.Persist); tcb.PersistBackoff = 0; }
         }
 
         // With SACK, enough data held above SND.UNA means it is lost whether or not the ACKs
         // counted as duplicates (RFC 6675 §5, IsLost(SND.UNA)).
         if (tcb.SackEnabled && !tcb.InRecovery && tcb.Cwnd != long.MaxValue && tcb.Config.DupAckThreshold > 0
-            && tcb.Scoreboard.BytesBelow(tcb.SndMax) >= tcb.Config.DupAckThreshold * tcb.EffectiveMss)
+            && tcb.Scoreboard.BytesBelow(tcb.Send.Max) >= tcb.Config.DupAckThreshold * tcb.EffectiveMss)
             EnterSackRecovery(tcb, now, fx);
 
         if (OurFinAcked(tcb))
@@ -83,21 +83,21 @@ public static partial class TcpStep
     }
 
     /// <summary>True once the peer has acknowledged our FIN.</summary>
-    private static bool OurFinAcked(Tcb tcb) => tcb.FinSent && tcb.SndUna > tcb.FinSeq;
+    private static bool OurFinAcked(Tcb tcb) => tcb.Send.FinSent && tcb.Send.Una > tcb.Send.FinSeq;
 
     private static void OnNewAck(Tcb tcb, SeqNum ack, long now, TcpEffects fx)
     {
-        int acked = ack - tcb.SndUna;
-        var dataEnd = SeqNum.Min(ack, tcb.SendDataEnd);
-        int released = dataEnd - tcb.SendBufferStart;
+        int acked = ack - tcb.Send.Una;
+        var dataEnd = SeqNum.Min(ack, tcb.Send.DataEnd);
+        int released = dataEnd - tcb.Send.BufferStart;
         if (released > 0)
         {
-            tcb.SendBuffer.Discard(released);
-            tcb.SendBufferStart = tcb.SendBufferStart + released;
+            tcb.Send.Buffer.Discard(released);
+            tcb.Send.BufferStart = tcb.Send.BufferStart + released;
             fx.SendSpaceFreed = true;
         }
-        tcb.SndUna = ack;
-        if (tcb.SndNxt < ack) tcb.SndNxt = ack;
+        tcb.Send.Una = ack;
+        if (tcb.Send.Nxt < ack) tcb.Send.Nxt = ack;
         tcb.Timers.Disarm(TimerKind.TailLossProbe); // Re-armed by Output while data stays outstanding.
         tcb.ProbeOutstanding = false;
         tcb.Scoreboard.DiscardBelow(ack);
@@ -121,7 +121,7 @@ public static partial class TcpStep
                 if (ack >= tcb.Recover)
                 {
                     tcb.InRecovery = false;
-                    tcb.Cwnd = Math.Max(Math.Min(tcb.Ssthresh, tcb.BytesInFlight + mss), mss);
+                    tcb.Cwnd = Math.Max(Math.Min(tcb.Ssthresh, tcb.Send.BytesInFlight + mss), mss);
                 }
                 else if (tcb.SackEnabled)
                 {
@@ -145,7 +145,7 @@ public static partial class TcpStep
         }
         if (!tcb.InRecovery) tcb.DupAcks = 0;
 
-        if (tcb.SndUna == tcb.SndMax) tcb.Timers.Disarm(TimerKind.TransmitCheck);
+        if (tcb.Send.Una == tcb.Send.Max) tcb.Timers.Disarm(TimerKind.TransmitCheck);
         else tcb.Timers.Arm(TimerKind.TransmitCheck, now + tcb.Rtt.Rto);
     }
 
@@ -172,7 +172,7 @@ public static partial class TcpStep
         if (tcb.DupAcks != threshold) return;
         // Fast retransmit (RFC 5681 §3.2), not again for losses from the same window (RFC 6582 §3.2).
         tcb.InRecovery = true;
-        tcb.Recover = tcb.SndMax;
+        tcb.Recover = tcb.Send.Max;
         if (tcb.Congestion is { } congestion)
         {
             congestion.OnCongestionEvent(tcb, now);
@@ -184,11 +184,11 @@ public static partial class TcpStep
     /// <summary>Adds the peer's SACK blocks to the scoreboard, ignoring any that are stale or claim unsent data.</summary>
     private static void TakeSackBlocks(Tcb tcb, in TcpSegment seg)
     {
-        var una = SeqNum.Max(tcb.SndUna, seg.Ack);
+        var una = SeqNum.Max(tcb.Send.Una, seg.Ack);
         for (int i = 0; i < seg.Options.SackCount; i++)
         {
             var block = seg.Options.Sack[i];
-            if (block.Right <= block.Left || block.Right <= una || block.Right > tcb.SndMax) continue;
+            if (block.Right <= block.Left || block.Right <= una || block.Right > tcb.Send.Max) continue;
             tcb.Scoreboard.Add(SeqNum.Max(block.Left, una), block.Right);
         }
     }
@@ -198,12 +198,12 @@ public static partial class TcpStep
     {
         int mss = tcb.EffectiveMss;
         tcb.InRecovery = true;
-        tcb.Recover = tcb.SndMax;
+        tcb.Recover = tcb.Send.Max;
         tcb.Congestion?.OnCongestionEvent(tcb, now);
-        tcb.HighRxt = tcb.SndUna;
+        tcb.HighRxt = tcb.Send.Una;
         tcb.RecoveryRoundStart = now;
-        tcb.RoundStartSndMax = tcb.SndMax;
-        tcb.LossEdge = tcb.SndUna;
+        tcb.RoundStartSndMax = tcb.Send.Max;
+        tcb.LossEdge = tcb.Send.Una;
         tcb.AckedThisRound = false;
         tcb.LimitedTransmit = 0;
         // The first hole goes out at once, whatever the pipe says (RFC 6675 §5, step 4.3).
@@ -217,16 +217,16 @@ public static partial class TcpStep
     private static int RetransmitHole(Tcb tcb, long now, TcpEffects fx, bool force)
     {
         var highSack = LostLimit(tcb);
-        var from = SeqNum.Max(tcb.HighRxt, tcb.SndUna);
+        var from = SeqNum.Max(tcb.HighRxt, tcb.Send.Una);
         if (!tcb.Scoreboard.NextGap(from, highSack, out var start, out int gap)) return 0;
-        int dataLeft = Math.Max(0, tcb.SendDataEnd - start);
+        int dataLeft = Math.Max(0, tcb.Send.DataEnd - start);
         int length = Math.Min(Math.Min(PayloadRoom(tcb), gap), dataLeft);
-        bool fin = tcb.FinSent && start + length == tcb.FinSeq && gap > length;
+        bool fin = tcb.Send.FinSent && start + length == tcb.Send.FinSeq && gap > length;
         if (length == 0 && !fin) return 0;
         if (!force && SackPipe(tcb) + length > tcb.Cwnd) return 0;
         var flags = TcpFlags.Ack | (fin ? TcpFlags.Fin : 0);
         var segment = Make(tcb, flags, start);
-        if (length > 0) SetPayload(tcb, ref segment, start - tcb.SendBufferStart, length);
+        if (length > 0) SetPayload(tcb, ref segment, start - tcb.Send.BufferStart, length);
         tcb.HighRxt = start + length + (fin ? 1 : 0);
         tcb.RttSeq = null;
         fx.Retransmissions++;
@@ -242,9 +242,9 @@ public static partial class TcpStep
     private static long SackPipe(Tcb tcb)
     {
         var highSack = LostLimit(tcb);
-        long above = Math.Max(0, tcb.SndMax - highSack);
-        var rxt = SeqNum.Min(SeqNum.Max(tcb.HighRxt, tcb.SndUna), highSack);
-        long resent = (rxt - tcb.SndUna) - tcb.Scoreboard.BytesBelow(rxt);
+        long above = Math.Max(0, tcb.Send.Max - highSack);
+        var rxt = SeqNum.Min(SeqNum.Max(tcb.HighRxt, tcb.Send.Una), highSack);
+        long resent = (rxt - tcb.Send.Una) - tcb.Scoreboard.BytesBelow(rxt);
         return above + Math.Max(0, resent);
     }
 
@@ -254,7 +254,7 @@ public static partial class TcpStep
     /// </summary>
     private static SeqNum LostLimit(Tcb tcb)
     {
-        var edge = SeqNum.Max(tcb.Scoreboard.HighestRight(tcb.SndUna), tcb.LossEdge);
-        return SeqNum.Min(SeqNum.Max(edge, tcb.SndUna), tcb.SndMax);
+        var edge = SeqNum.Max(tcb.Scoreboard.HighestRight(tcb.Send.Una), tcb.LossEdge);
+        return SeqNum.Min(SeqNum.Max(edge, tcb.Send.Una), tcb.Send.Max);
     }
 }

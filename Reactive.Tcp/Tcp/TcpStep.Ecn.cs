@@ -70,7 +70,7 @@ public static partial class TcpStep
         if (seg.Ecn != IpEcn.Ce) return false;
         tcb.EcnEchoing = true;
         if (seg.Payload.Length == 0) return false;
-        tcb.QuickAcks = Math.Max(tcb.QuickAcks, 1 + CeQuickAcks); // one is used by this segment itself
+        tcb.Receive.QuickAcks = Math.Max(tcb.Receive.QuickAcks, 1 + CeQuickAcks); // one is used by this segment itself
         return true;
     }
 
@@ -83,7 +83,7 @@ public static partial class TcpStep
     private static void OnEcnEcho(Tcb tcb, SeqNum ack, long now)
     {
         if (!tcb.EcnEnabled || ack <= tcb.EcnRecover) return;
-        tcb.EcnRecover = tcb.SndMax;
+        tcb.EcnRecover = tcb.Send.Max;
         tcb.EcnCwrPending = true;
         if (tcb.InRecovery || tcb.Congestion is not { } congestion || tcb.Cwnd == long.MaxValue) return;
         congestion.OnCongestionEvent(tcb, now);

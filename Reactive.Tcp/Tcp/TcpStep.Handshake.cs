@@ -9,10 +9,10 @@ public static partial class TcpStep
     {
         if (tcb.State != TcpState.Closed) return;
         SetState(tcb, TcpState.SynSent, fx);
-        tcb.SndUna = tcb.Iss;
-        tcb.SndNxt = tcb.SndMax = tcb.Iss + 1;
+        tcb.Send.Una = tcb.Send.Iss;
+        tcb.Send.Nxt = tcb.Send.Max = tcb.Send.Iss + 1;
         SendSyn(tcb, ack: false, fx);
-        tcb.RttSeq = tcb.SndNxt;
+        tcb.RttSeq = tcb.Send.Nxt;
         tcb.RttStart = now;
         tcb.Timers.Arm(TimerKind.TransmitCheck, now + tcb.Rtt.Rto);
     }
@@ -20,7 +20,7 @@ public static partial class TcpStep
     /// <summary>Sends our SYN (or SYN-ACK) with the options we offer.</summary>
     private static void SendSyn(Tcb tcb, bool ack, TcpEffects fx)
     {
-        var segment = Make(tcb, ack ? TcpFlags.Syn | TcpFlags.Ack : TcpFlags.Syn, tcb.Iss);
+        var segment = Make(tcb, ack ? TcpFlags.Syn | TcpFlags.Ack : TcpFlags.Syn, tcb.Send.Iss);
         segment.Flags |= EcnSynFlags(tcb, ack);
         segment.Options.Mss = (ushort)Math.Min(tcb.Config.Mss, 65535);
         if (tcb.Config.Timestamps && (!ack || tcb.TimestampsEnabled))
@@ -32,10 +32,10 @@ public static partial class TcpStep
         // SACK-permitted likewise only answers a SYN that offered it (RFC 2018 §2).
         if (tcb.Config.Sack && (!ack || tcb.SackEnabled)) segment.Options.SackPermitted = true;
         // A SYN-ACK offers window scale only when the peer's SYN did (RFC 7323 §2.2).
-        if (tcb.Config.WindowScaling && (!ack || tcb.PeerOfferedWindowScale))
+        if (tcb.Config.WindowScaling && (!ack || tcb.Receive.PeerOfferedWindowScale))
         {
             segment.Options.HasWindowScale = true;
-            segment.Options.WindowScale = (byte)tcb.OfferedRcvShift;
+            segment.Options.WindowScale = (byte)tcb.Receive.OfferedShift;
         }
         fx.Send(segment);
     }
@@ -43,29 +43,29 @@ public static partial class TcpStep
     /// <summary>Takes the peer's SYN: its ISN, MSS and window scale.</summary>
     private static void TakeSyn(Tcb tcb, in TcpSegment seg)
     {
-        tcb.Irs = seg.Seq;
-        tcb.RcvNxt = seg.Seq + 1;
-        tcb.RcvAdvertisedEdge = tcb.RcvNxt;
-        tcb.PeerMss = seg.Options.Mss != 0 ? seg.Options.Mss : tcb.Config.DefaultPeerMss;
-        tcb.PeerOfferedWindowScale = seg.Options.HasWindowScale;
+        tcb.Receive.Irs = seg.Seq;
+        tcb.Receive.Nxt = seg.Seq + 1;
+        tcb.Receive.AdvertisedEdge = tcb.Receive.Nxt;
+        tcb.Send.PeerMss = seg.Options.Mss != 0 ? seg.Options.Mss : tcb.Config.DefaultPeerMss;
+        tcb.Receive.PeerOfferedWindowScale = seg.Options.HasWindowScale;
         tcb.SackEnabled = tcb.Config.Sack && seg.Options.SackPermitted;
         tcb.TimestampsEnabled = tcb.Config.Timestamps && seg.Options.HasTimestamps;
         if (tcb.TimestampsEnabled) tcb.TsRecent = seg.Options.TsVal;
         NegotiateEcn(tcb, seg);
         if (seg.Options.HasWindowScale && tcb.Config.WindowScaling)
         {
-            tcb.SndWndShift = Math.Min((int)seg.Options.WindowScale, 14);
-            tcb.RcvWndShift = tcb.OfferedRcvShift;
+            tcb.Send.WndShift = Math.Min((int)seg.Options.WindowScale, 14);
+            tcb.Receive.WndShift = tcb.Receive.OfferedShift;
         }
         else
         {
-            tcb.SndWndShift = 0;
-            tcb.RcvWndShift = 0;
+            tcb.Send.WndShift = 0;
+            tcb.Receive.WndShift = 0;
         }
         // The window in a SYN is never scaled (RFC 7323 §2.2).
-        tcb.SndWnd = seg.Window;
-        tcb.MaxSndWnd = Math.Max(tcb.MaxSndWnd, tcb.SndWnd);
-        tcb.SndWl1 = seg.Seq;
+        tcb.Send.Wnd = seg.Window;
+        tcb.Send.MaxWnd = Math.Max(tcb.Send.MaxWnd, tcb.Send.Wnd);
+        tcb.Send.Wl1 = seg.Seq;
     }
 
     /// <summary>Congestion state at the moment the connection is established.</summary>
@@ -83,11 +83,11 @@ public static partial class TcpStep
 
         tcb.PassiveOpen = true;
         TakeSyn(tcb, seg);
-        tcb.SndUna = tcb.Iss;
-        tcb.SndNxt = tcb.SndMax = tcb.Iss + 1;
+        tcb.Send.Una = tcb.Send.Iss;
+        tcb.Send.Nxt = tcb.Send.Max = tcb.Send.Iss + 1;
         SetState(tcb, TcpState.SynReceived, fx);
         SendSyn(tcb, ack: true, fx);
-        tcb.RttSeq = tcb.SndNxt;
+        tcb.RttSeq = tcb.Send.Nxt;
         tcb.RttStart = now;
         tcb.Timers.Arm(TimerKind.TransmitCheck, now + tcb.Rtt.Rto);
     }
@@ -96,7 +96,7 @@ public static partial class TcpStep
     private static void OnSegmentInSynSent(Tcb tcb, in TcpSegment seg, long now, TcpEffects fx)
     {
         bool hasAck = seg.Has(TcpFlags.Ack);
-        if (hasAck && (seg.Ack <= tcb.Iss || seg.Ack > tcb.SndMax))
+        if (hasAck && (seg.Ack <= tcb.Send.Iss || seg.Ack > tcb.Send.Max))
         {
             if (!seg.Has(TcpFlags.Rst)) SendReset(tcb, seg.Ack, fx);
             fx.Dropped = true;
@@ -130,9 +130,9 @@ public static partial class TcpStep
     private static void AcknowledgeSyn(Tcb tcb, in TcpSegment seg, long now)
     {
         ArmKeepAlive(tcb, now);
-        tcb.SndUna = seg.Ack;
-        if (tcb.SndNxt < tcb.SndUna) tcb.SndNxt = tcb.SndUna;
-        tcb.SndWl2 = seg.Ack;
+        tcb.Send.Una = seg.Ack;
+        if (tcb.Send.Nxt < tcb.Send.Una) tcb.Send.Nxt = tcb.Send.Una;
+        tcb.Send.Wl2 = seg.Ack;
         if (tcb.RttSeq is { } timed && seg.Ack >= timed && tcb.Retries == 0) tcb.Rtt.Sample(now - tcb.RttStart);
         tcb.RttSeq = null;
         if (tcb.Retries > 0) tcb.Rtt.AfterSynRetransmission(); // RFC 6298 §5.7
@@ -145,17 +145,17 @@ public static partial class TcpStep
     /// <summary>SYN-RECEIVED: the ACK of our SYN completes the handshake.</summary>
     private static bool CompleteHandshake(Tcb tcb, in TcpSegment seg, long now, TcpEffects fx)
     {
-        if (!(seg.Ack > tcb.SndUna && seg.Ack <= tcb.SndMax))
+        if (!(seg.Ack > tcb.Send.Una && seg.Ack <= tcb.Send.Max))
         {
             SendReset(tcb, seg.Ack, fx);
             fx.Dropped = true;
             return false;
         }
         AcknowledgeSyn(tcb, seg, now);
-        tcb.SndWnd = (long)seg.Window << tcb.SndWndShift;
-        tcb.MaxSndWnd = Math.Max(tcb.MaxSndWnd, tcb.SndWnd);
-        tcb.SndWl1 = seg.Seq;
-        SetState(tcb, tcb.FinQueued ? TcpState.FinWait1 : TcpState.Established, fx);
+        tcb.Send.Wnd = (long)seg.Window << tcb.Send.WndShift;
+        tcb.Send.MaxWnd = Math.Max(tcb.Send.MaxWnd, tcb.Send.Wnd);
+        tcb.Send.Wl1 = seg.Seq;
+        SetState(tcb, tcb.Send.FinQueued ? TcpState.FinWait1 : TcpState.Established, fx);
         fx.Connected = true;
         return true;
     }

@@ -34,16 +34,16 @@ public static partial class TcpStep
     private static void OnProbeTimeout(Tcb tcb, long now, TcpEffects fx)
     {
         tcb.Timers.Disarm(TimerKind.TailLossProbe);
-        if (tcb.InRecovery || tcb.SndMax == tcb.SndUna || tcb.State == TcpState.Closed) return;
+        if (tcb.InRecovery || tcb.Send.Max == tcb.Send.Una || tcb.State == TcpState.Closed) return;
         tcb.ProbeOutstanding = true;
-        bool fin = tcb.FinSent && tcb.SndMax == tcb.FinSeq + 1;
-        var dataEnd = fin ? tcb.FinSeq : tcb.SndMax;
-        int length = Math.Min(PayloadRoom(tcb), Math.Max(0, dataEnd - tcb.SndUna));
+        bool fin = tcb.Send.FinSent && tcb.Send.Max == tcb.Send.FinSeq + 1;
+        var dataEnd = fin ? tcb.Send.FinSeq : tcb.Send.Max;
+        int length = Math.Min(PayloadRoom(tcb), Math.Max(0, dataEnd - tcb.Send.Una));
         var start = dataEnd - length;
         var flags = TcpFlags.Ack | (fin ? TcpFlags.Fin : 0);
         if (length > 0) flags |= TcpFlags.Psh;
         var segment = Make(tcb, flags, start);
-        if (length > 0) SetPayload(tcb, ref segment, start - tcb.SendBufferStart, length);
+        if (length > 0) SetPayload(tcb, ref segment, start - tcb.Send.BufferStart, length);
         tcb.RttSeq = null;
         fx.Retransmissions++;
         fx.Send(segment);
@@ -65,7 +65,7 @@ public static partial class TcpStep
     {
         tcb.Timers.Disarm(TimerKind.KeepAlive);
         if (tcb.State is not (TcpState.Established or TcpState.CloseWait or TcpState.FinWait2)) return;
-        if (tcb.SndMax != tcb.SndUna)
+        if (tcb.Send.Max != tcb.Send.Una)
         {
             // Data in flight: the retransmission timer watches the peer already.
             tcb.Timers.Arm(TimerKind.KeepAlive, now + tcb.Config.KeepAliveIdle!.Value.Ticks);
@@ -73,12 +73,12 @@ public static partial class TcpStep
         }
         if (tcb.KeepAliveProbesSent >= tcb.Config.KeepAliveProbes)
         {
-            SendReset(tcb, tcb.SndMax, fx);
+            SendReset(tcb, tcb.Send.Max, fx);
             CloseConnection(tcb, TcpError.TimedOut, fx);
             return;
         }
         tcb.KeepAliveProbesSent++;
-        fx.Send(Make(tcb, TcpFlags.Ack, tcb.SndUna - 1));
+        fx.Send(Make(tcb, TcpFlags.Ack, tcb.Send.Una - 1));
         tcb.Timers.Arm(TimerKind.KeepAlive, now + tcb.Config.KeepAliveInterval.Ticks);
     }
 
@@ -86,13 +86,13 @@ public static partial class TcpStep
     private static void OnTransmitCheck(Tcb tcb, long now, TcpEffects fx)
     {
         tcb.Timers.Disarm(TimerKind.TransmitCheck);
-        if (tcb.SndUna == tcb.SndMax) return; // Everything was acknowledged meanwhile.
-        if (IsSynchronized(tcb.State) && tcb.SndWnd == 0 && tcb.SendDataEnd > tcb.SndUna)
+        if (tcb.Send.Una == tcb.Send.Max) return; // Everything was acknowledged meanwhile.
+        if (IsSynchronized(tcb.State) && tcb.Send.Wnd == 0 && tcb.Send.DataEnd > tcb.Send.Una)
         {
             // The peer closed its window: that is the persist timer's business, not a loss. This
             // holds after our close too (FIN-WAIT-1, LAST-ACK): going on as a loss would send
             // nothing (Output respects the zero window), count retries and end a live connection.
-            tcb.SndNxt = tcb.SndUna;
+            tcb.Send.Nxt = tcb.Send.Una;
             tcb.Timers.ArmIfDisarmed(TimerKind.Persist, now + tcb.Rtt.Rto);
             return;
         }
@@ -102,7 +102,7 @@ public static partial class TcpStep
             : tcb.Config.MaxRetransmissions;
         if (tcb.Retries >= limit)
         {
-            if (IsSynchronized(tcb.State) || tcb.State == TcpState.SynReceived) SendReset(tcb, tcb.SndMax, fx);
+            if (IsSynchronized(tcb.State) || tcb.State == TcpState.SynReceived) SendReset(tcb, tcb.Send.Max, fx);
             CloseConnection(tcb, TcpError.TimedOut, fx);
             return;
         }
@@ -110,7 +110,7 @@ public static partial class TcpStep
         tcb.Rtt.OnTimeout();
         tcb.RttSeq = null; // Karn: no sample from anything sent before a retransmission.
 
-        if (tcb.State is TcpState.SynSent or TcpState.SynReceived && tcb.SndUna == tcb.Iss)
+        if (tcb.State is TcpState.SynSent or TcpState.SynReceived && tcb.Send.Una == tcb.Send.Iss)
         {
             SendSyn(tcb, ack: tcb.State == TcpState.SynReceived, fx);
             fx.Retransmissions++;
@@ -122,13 +122,13 @@ public static partial class TcpStep
         tcb.InRecovery = false;
         tcb.DupAcks = 0;
         // Go back to the oldest unacknowledged byte; Output resends as the windows allow.
-        tcb.SndNxt = tcb.SndUna;
+        tcb.Send.Nxt = tcb.Send.Una;
         tcb.Timers.Arm(TimerKind.TransmitCheck, now + tcb.Rtt.Rto);
         if (tcb.Cwnd == long.MaxValue)
         {
             // Without congestion control (the minimart preset) resend just the oldest segment.
             RetransmitOldest(tcb, now, fx);
-            tcb.SndNxt = tcb.SndMax;
+            tcb.Send.Nxt = tcb.Send.Max;
         }
     }
 
@@ -136,18 +136,18 @@ public static partial class TcpStep
     private static void RetransmitOldest(Tcb tcb, long now, TcpEffects fx)
     {
         int mss = PayloadRoom(tcb);
-        int dataLeft = Math.Max(0, tcb.SendDataEnd - tcb.SndUna);
+        int dataLeft = Math.Max(0, tcb.Send.DataEnd - tcb.Send.Una);
         // Only what was sent before: bytes past SND.MAX never went out, may lie beyond the peer's
         // window, and once acknowledged would look to us like an ACK of unsent data, which we
         // drop with an ACK the peer finds out of window, and the two ACK each other forever.
-        int sent = Math.Max(0, SeqNum.Min(tcb.SndMax, tcb.SendDataEnd) - tcb.SndUna);
+        int sent = Math.Max(0, SeqNum.Min(tcb.Send.Max, tcb.Send.DataEnd) - tcb.Send.Una);
         int length = Math.Min(mss, sent);
-        bool fin = tcb.FinSent && tcb.SndUna + length == tcb.FinSeq;
+        bool fin = tcb.Send.FinSent && tcb.Send.Una + length == tcb.Send.FinSeq;
         if (length == 0 && !fin) return;
         var flags = TcpFlags.Ack | (fin ? TcpFlags.Fin : 0);
         if (length > 0 && length == dataLeft) flags |= TcpFlags.Psh;
-        var segment = Make(tcb, flags, tcb.SndUna);
-        if (length > 0) SetPayload(tcb, ref segment, tcb.SndUna - tcb.SendBufferStart, length);
+        var segment = Make(tcb, flags, tcb.Send.Una);
+        if (length > 0) SetPayload(tcb, ref segment, tcb.Send.Una - tcb.Send.BufferStart, length);
         tcb.RttSeq = null;
         fx.Retransmissions++;
         fx.Send(segment);
@@ -158,10 +158,10 @@ public static partial class TcpStep
     private static void OnPersist(Tcb tcb, long now, TcpEffects fx)
     {
         tcb.Timers.Disarm(TimerKind.Persist);
-        if (tcb.SndWnd > 0 || tcb.SendDataEnd <= tcb.SndNxt) { tcb.PersistBackoff = 0; return; }
+        if (tcb.Send.Wnd > 0 || tcb.Send.DataEnd <= tcb.Send.Nxt) { tcb.PersistBackoff = 0; return; }
         // An already-acknowledged sequence number is outside the peer's window, so it answers
         // with an ACK carrying its current window, and no data is put at risk.
-        fx.Send(Make(tcb, TcpFlags.Ack, tcb.SndUna - 1));
+        fx.Send(Make(tcb, TcpFlags.Ack, tcb.Send.Una - 1));
         tcb.PersistBackoff = Math.Min(tcb.PersistBackoff + 1, 16);
         long interval = tcb.Rtt.Rto;
         for (int i = 0; i < tcb.PersistBackoff && interval < tcb.Config.MaxRto.Ticks; i++) interval *= 2;

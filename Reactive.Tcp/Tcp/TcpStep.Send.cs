@@ -7,9 +7,9 @@ public static partial class TcpStep
     /// <summary>Copies as much application data as the send buffer has room for; returns the count taken.</summary>
     private static int OnSend(Tcb tcb, ReadOnlyMemory<byte> data)
     {
-        if (tcb.FinQueued) return 0;
+        if (tcb.Send.FinQueued) return 0;
         if (tcb.State is not (TcpState.SynSent or TcpState.SynReceived or TcpState.Established or TcpState.CloseWait)) return 0;
-        return tcb.SendBuffer.Append(data.Span);
+        return tcb.Send.Buffer.Append(data.Span);
     }
 
     /// <summary>
@@ -36,9 +36,9 @@ public static partial class TcpStep
             {
                 // What was sent before this round began and is still missing is lost, resends included.
                 tcb.LossEdge = SeqNum.Max(tcb.LossEdge, tcb.RoundStartSndMax);
-                tcb.HighRxt = tcb.SndUna;
+                tcb.HighRxt = tcb.Send.Una;
                 tcb.RecoveryRoundStart = now;
-                tcb.RoundStartSndMax = tcb.SndMax;
+                tcb.RoundStartSndMax = tcb.Send.Max;
                 tcb.AckedThisRound = false;
             }
             while (RetransmitHole(tcb, now, fx, force: false) > 0) { }
@@ -54,56 +54,56 @@ public static partial class TcpStep
         }
         while (true)
         {
-            if (tcb.SackEnabled && tcb.SndNxt < tcb.SndMax && tcb.Scoreboard.TryFind(tcb.SndNxt, out var held))
-                tcb.SndNxt = held.Right; // Going back after a timeout: skip what the peer already holds.
-            long window = Math.Min(tcb.SndWnd, tcb.Cwnd == long.MaxValue ? long.MaxValue : tcb.Cwnd + tcb.LimitedTransmit);
+            if (tcb.SackEnabled && tcb.Send.Nxt < tcb.Send.Max && tcb.Scoreboard.TryFind(tcb.Send.Nxt, out var held))
+                tcb.Send.Nxt = held.Right; // Going back after a timeout: skip what the peer already holds.
+            long window = Math.Min(tcb.Send.Wnd, tcb.Cwnd == long.MaxValue ? long.MaxValue : tcb.Cwnd + tcb.LimitedTransmit);
             long usable = sackRecovery
-                ? Math.Min(tcb.Cwnd - SackPipe(tcb), tcb.SndUna + (int)Math.Min(tcb.SndWnd, int.MaxValue) - tcb.SndNxt)
-                : window - tcb.BytesInFlight;
-            int remaining = Math.Max(0, tcb.SendDataEnd - tcb.SndNxt);
+                ? Math.Min(tcb.Cwnd - SackPipe(tcb), tcb.Send.Una + (int)Math.Min(tcb.Send.Wnd, int.MaxValue) - tcb.Send.Nxt)
+                : window - tcb.Send.BytesInFlight;
+            int remaining = Math.Max(0, tcb.Send.DataEnd - tcb.Send.Nxt);
             int available = remaining;
-            if (tcb.SackEnabled && tcb.SndNxt < tcb.SndMax && tcb.Scoreboard.NextGap(tcb.SndNxt, tcb.SndMax, out _, out int gapLength))
+            if (tcb.SackEnabled && tcb.Send.Nxt < tcb.Send.Max && tcb.Scoreboard.NextGap(tcb.Send.Nxt, tcb.Send.Max, out _, out int gapLength))
                 available = Math.Min(available, gapLength);
             // New data may leave as one super-segment when the link segments it (TSO); resends stay MSS-sized.
-            int limit = !sackRecovery && tcb.SndNxt >= tcb.SndMax ? superRoom : room;
+            int limit = !sackRecovery && tcb.Send.Nxt >= tcb.Send.Max ? superRoom : room;
             int length = (int)Math.Min(Math.Min(limit, available), Math.Max(0, usable));
-            bool fin = tcb.FinQueued && length == remaining
-                       && (!tcb.FinSent || tcb.SndNxt + length == tcb.FinSeq);
+            bool fin = tcb.Send.FinQueued && length == remaining
+                       && (!tcb.Send.FinSent || tcb.Send.Nxt + length == tcb.Send.FinSeq);
             if (length == 0 && !fin) break;
-            bool newData = tcb.SndNxt >= tcb.SndMax;
+            bool newData = tcb.Send.Nxt >= tcb.Send.Max;
             if (!fin && length < room && newData && !sackRecovery)
             {
-                bool unacknowledged = tcb.SndMax != tcb.SndUna;
+                bool unacknowledged = tcb.Send.Max != tcb.Send.Una;
                 // Nagle (RFC 9293 §3.7.4): one small segment in flight at a time.
                 if (length == remaining && unacknowledged && !tcb.Config.NoDelay) break;
                 // Sender SWS avoidance (RFC 9293 §3.8.6.2.1): a window-limited sliver waits for a
                 // bigger window unless it is half the largest window offered, or nothing is in flight.
                 // (Only the peer's window counts here: a congestion-window limit is not a sliver.)
-                long peerRoom = tcb.SndWnd - tcb.BytesInFlight;
-                if (length < remaining && length >= peerRoom && unacknowledged && length < tcb.MaxSndWnd / 2) break;
+                long peerRoom = tcb.Send.Wnd - tcb.Send.BytesInFlight;
+                if (length < remaining && length >= peerRoom && unacknowledged && length < tcb.Send.MaxWnd / 2) break;
             }
 
             var flags = TcpFlags.Ack;
             if (length > 0 && length == remaining) flags |= TcpFlags.Psh;
             if (fin) flags |= TcpFlags.Fin;
-            var segment = Make(tcb, flags, tcb.SndNxt);
-            if (length > 0) SetPayload(tcb, ref segment, tcb.SndNxt - tcb.SendBufferStart, length);
+            var segment = Make(tcb, flags, tcb.Send.Nxt);
+            if (length > 0) SetPayload(tcb, ref segment, tcb.Send.Nxt - tcb.Send.BufferStart, length);
             if (newData) MarkNewData(tcb, ref segment);
 
             int sequenceLength = length + (fin ? 1 : 0);
-            if (tcb.SndNxt < tcb.SndMax) fx.Retransmissions++;
+            if (tcb.Send.Nxt < tcb.Send.Max) fx.Retransmissions++;
             else if (tcb.RttSeq is null && tcb.Retries == 0)
             {
-                tcb.RttSeq = tcb.SndNxt + sequenceLength;
+                tcb.RttSeq = tcb.Send.Nxt + sequenceLength;
                 tcb.RttStart = now;
             }
             if (fin)
             {
-                tcb.FinSent = true;
-                tcb.FinSeq = tcb.SndNxt + length;
+                tcb.Send.FinSent = true;
+                tcb.Send.FinSeq = tcb.Send.Nxt + length;
             }
-            tcb.SndNxt = tcb.SndNxt + sequenceLength;
-            tcb.SndMax = SeqNum.Max(tcb.SndMax, tcb.SndNxt);
+            tcb.Send.Nxt = tcb.Send.Nxt + sequenceLength;
+            tcb.Send.Max = SeqNum.Max(tcb.Send.Max, tcb.Send.Nxt);
             tcb.Timers.ArmIfDisarmed(TimerKind.TransmitCheck, now + tcb.Rtt.Rto);
             fx.Send(segment);
             if (fin) break;
@@ -112,15 +112,15 @@ public static partial class TcpStep
         // Tail loss probe (RFC 8985 §7): if the last segments of a flight are lost, no SACK will
         // ever report it; two round trips without an ACK send a probe that draws one.
         if (tcb.SackEnabled && tcb.CongestionControlled && !tcb.InRecovery && !tcb.ProbeOutstanding
-            && tcb.SndMax > tcb.SndUna && !tcb.Timers.IsArmed(TimerKind.TailLossProbe) && tcb.Rtt.Srtt > 0)
+            && tcb.Send.Max > tcb.Send.Una && !tcb.Timers.IsArmed(TimerKind.TailLossProbe) && tcb.Rtt.Srtt > 0)
         {
             long pto = Math.Max(2 * tcb.Rtt.Srtt, 10 * TimeSpan.TicksPerMillisecond);
-            if (tcb.SndMax - tcb.SndUna <= tcb.EffectiveMss) pto += tcb.Config.DelayedAck.Ticks; // a lone segment may wait for a delayed ACK
+            if (tcb.Send.Max - tcb.Send.Una <= tcb.EffectiveMss) pto += tcb.Config.DelayedAck.Ticks; // a lone segment may wait for a delayed ACK
             if (!tcb.Timers.IsArmed(TimerKind.TransmitCheck) || now + pto < tcb.Timers[TimerKind.TransmitCheck]) tcb.Timers.Arm(TimerKind.TailLossProbe, now + pto);
         }
 
         // Data waits behind a closed window with nothing in flight to bring an ACK: probe.
-        if (tcb.SndWnd == 0 && tcb.SendDataEnd > tcb.SndNxt && tcb.SndUna == tcb.SndMax && !tcb.Timers.IsArmed(TimerKind.Persist))
+        if (tcb.Send.Wnd == 0 && tcb.Send.DataEnd > tcb.Send.Nxt && tcb.Send.Una == tcb.Send.Max && !tcb.Timers.IsArmed(TimerKind.Persist))
             tcb.Timers.Arm(TimerKind.Persist, now + tcb.Rtt.Rto);
     }
 
@@ -130,7 +130,7 @@ public static partial class TcpStep
     /// </summary>
     private static void SetPayload(Tcb tcb, ref TcpSegment segment, int offset, int length)
     {
-        tcb.SendBuffer.Peek(offset, length, out var head, out var tail);
+        tcb.Send.Buffer.Peek(offset, length, out var head, out var tail);
         segment.SetPayload(head, tail);
     }
 }
