@@ -13,7 +13,7 @@ public class CongestionControlTests
     {
         var key = new ConnectionKey(IPv4Address.Parse("192.0.2.2"), 80, IPv4Address.Parse("192.0.2.1"), 40000);
         var tcb = new Tcb(key, TcpConfig.Default with { DefaultPeerMss = Mss, CongestionControl = () => cc }, new SeqNum(1));
-        tcb.Rtt.Sample(Rtt);
+        tcb.Rtt.Sample(Rtt, tcb.Config);
         cc.Start(tcb, 0);
         return tcb;
     }

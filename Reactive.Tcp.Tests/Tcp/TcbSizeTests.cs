@@ -25,7 +25,8 @@ public class TcbSizeTests(ITestOutputHelper output)
         long size = GC.GetAllocatedBytesForCurrentThread() - before;
         GC.KeepAlive(tcb);
         output.WriteLine($"Tcb: {size} B");
-        output.WriteLine($"parts: send {Unsafe.SizeOf<SendSequenceSpace>()} B, receive {Unsafe.SizeOf<ReceiveSequenceSpace>()} B, timers {Unsafe.SizeOf<TcpTimers>()} B");
+        output.WriteLine($"parts: send {Unsafe.SizeOf<SendSequenceSpace>()} B, receive {Unsafe.SizeOf<ReceiveSequenceSpace>()} B, timers {Unsafe.SizeOf<TcpTimers>()} B, "
+            + $"recovery {Unsafe.SizeOf<LossRecovery>()} B, rtt {Unsafe.SizeOf<RttEstimator>()} B, ecn {Unsafe.SizeOf<EcnState>()} B, timestamps {Unsafe.SizeOf<TimestampState>()} B");
         Assert.InRange(size, 1, MaxTcbBytes);
     }
 }

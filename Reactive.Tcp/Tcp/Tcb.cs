@@ -19,7 +19,7 @@ public sealed class Tcb
         Config = config;
         State = state;
         _send = new SendSequenceSpace(iss, config.SendBufferSize, config.DefaultPeerMss);
-        EcnRecover = iss;
+        _ecn = new EcnState(iss);
         _receive = new ReceiveSequenceSpace(config.ReceiveBufferSize, config.WindowScaling);
         _rtt = new RttEstimator(config);
     }
@@ -78,19 +78,11 @@ public sealed class Tcb
     internal ref ByteRing ReceiveBuffer => ref _receive.Buffer;
 
     // --- retransmission and congestion ---
-    /// <summary>RTO estimator.</summary>
+    /// <summary>RTO estimator, and the round trip being timed.</summary>
     internal ref RttEstimator Rtt => ref _rtt;
     private RttEstimator _rtt;
     /// <summary>Smoothed RTT (ticks); 0 before the first sample.</summary>
     public long SmoothedRtt => Rtt.Srtt;
-    /// <summary>Current retransmission timeout (ticks).</summary>
-    public long RetransmissionTimeout => Rtt.Rto;
-    /// <summary>Sequence number whose acknowledgment ends the RTT measurement in progress.</summary>
-    internal SeqNum? RttSeq { get; set; }
-    /// <summary>When the timed segment was sent.</summary>
-    internal long RttStart { get; set; }
-    /// <summary>Consecutive timeouts of the oldest unacknowledged segment.</summary>
-    public int Retries { get; internal set; }
     /// <summary>Congestion window (bytes); long.MaxValue when congestion control is off.</summary>
     public long Cwnd { get; internal set; } = long.MaxValue;
     /// <summary>Slow-start threshold (bytes).</summary>
@@ -134,47 +126,21 @@ public sealed class Tcb
         (_congestion ?? Config.CongestionControl()).Start(this, now);
     }
 
-    /// <summary>Duplicate ACKs in a row.</summary>
-    internal int DupAcks { get => _dupAcks; set => _dupAcks = ClampToUShort(value); }
-    private ushort _dupAcks;
-    /// <summary>In fast recovery until SND.UNA passes <see cref="Recover"/>.</summary>
-    internal bool InRecovery { get; set; }
-    /// <summary>NewReno's recovery point (RFC 6582).</summary>
-    internal SeqNum Recover { get; set; }
-
-    // --- selective acknowledgment (RFC 2018, RFC 6675) ---
+    // --- loss recovery ---
+    /// <summary>Duplicate ACKs, fast recovery, the SACK scoreboard and recovery rounds, the tail loss probe.</summary>
+    internal ref LossRecovery Recovery => ref _recovery;
+    private LossRecovery _recovery = new();
     /// <summary>Both sides sent SACK-permitted: ACKs carry SACK blocks and loss recovery uses them.</summary>
-    public bool SackEnabled { get; internal set; }
-    /// <summary>Ranges above SND.UNA the peer reported holding (the sender's scoreboard).</summary>
-    internal ref ReassemblyRanges Scoreboard => ref _scoreboard;
-    private ReassemblyRanges _scoreboard = new(maxRanges: 32);
-    /// <summary>Highest sequence number retransmitted in the current recovery round.</summary>
-    internal SeqNum HighRxt { get; set; }
-    /// <summary>An ACK arrived since the current recovery round started: the peer is still answering.</summary>
-    internal bool AckedThisRound { get; set; }
-    /// <summary>Unacknowledged, un-SACKed data below this was sent over a round trip ago and is presumed lost.</summary>
-    internal SeqNum LossEdge { get; set; }
-    /// <summary>SND.MAX when the current recovery round started.</summary>
-    internal SeqNum RoundStartSndMax { get; set; }
-    /// <summary>When the current round of hole retransmissions started (a hole still open a round trip later is lost again).</summary>
-    internal long RecoveryRoundStart { get; set; }
-    /// <summary>Extra bytes the first duplicate ACKs let out beyond the congestion window (RFC 3042).</summary>
-    internal long LimitedTransmit { get => _limitedTransmit; set => _limitedTransmit = ClampToInt(value); }
-    private int _limitedTransmit;
+    public bool SackEnabled => _recovery.SackEnabled;
 
     // --- explicit congestion notification (RFC 3168) ---
+    /// <summary>What the SYNs agreed on ECN, and the echo and CWR owed.</summary>
+    internal ref EcnState Ecn => ref _ecn;
+    private EcnState _ecn;
     /// <summary>Both SYNs agreed on ECN: new data goes out ECN-capable and congestion marks are echoed and obeyed.</summary>
-    public bool EcnEnabled { get; internal set; }
-    /// <summary>Our SYN asked for ECN (only the first one does; a retransmitted SYN falls back, RFC 3168 §6.1.1.1).</summary>
-    internal bool EcnRequested { get; set; }
-    /// <summary>A CE mark arrived: every ACK carries ECE until the peer's CWR says it has reacted.</summary>
-    internal bool EcnEchoing { get; set; }
-    /// <summary>We reduced the window for an ECE: the next new data segment carries CWR.</summary>
-    internal bool EcnCwrPending { get; set; }
-    /// <summary>SND.MAX at the last reduction for ECE: ECE on ACKs up to here is the same congestion (once per window).</summary>
-    internal SeqNum EcnRecover { get; set; }
+    public bool EcnEnabled => _ecn.Enabled;
     /// <summary>Times the congestion window was reduced for an ECN echo.</summary>
-    public int EcnReductions { get; internal set; }
+    public int EcnReductions => _ecn.Reductions;
 
     // --- timers ---
     /// <summary>Every deadline of the connection (see <see cref="TcpTimers"/>).</summary>
@@ -197,35 +163,20 @@ public sealed class Tcb
     /// <summary>The earliest armed deadline, or long.MaxValue.</summary>
     public long NextDeadline => _timers.NextDeadline;
     /// <summary>Backoff count of the persist timer.</summary>
-    internal int PersistBackoff { get => _persistBackoff; set => _persistBackoff = ClampToByte(value); }
+    internal int PersistBackoff { get => _persistBackoff; set => _persistBackoff = Narrow.ToByte(value); }
     private byte _persistBackoff;
     /// <summary>Keep-alive probes sent without an answer.</summary>
-    internal int KeepAliveProbesSent { get => _keepAliveProbesSent; set => _keepAliveProbesSent = ClampToUShort(value); }
+    internal int KeepAliveProbesSent { get => _keepAliveProbesSent; set => _keepAliveProbesSent = Narrow.ToUShort(value); }
     private ushort _keepAliveProbesSent;
 
     // --- timestamps (RFC 7323) ---
+    /// <summary>Whether timestamps are on, TS.Recent and our clock.</summary>
+    internal ref TimestampState Timestamps => ref _timestamps;
+    private TimestampState _timestamps;
     /// <summary>Both sides sent the timestamps option: every segment carries one.</summary>
-    public bool TimestampsEnabled { get; internal set; }
-    /// <summary>The peer's timestamp to echo (TS.Recent).</summary>
-    internal uint TsRecent { get; set; }
-    /// <summary>The ACK number of our last ACK (Last.ACK.sent), to decide which TSval to echo.</summary>
-    internal SeqNum LastAckSent { get; set; }
-    /// <summary>Our timestamp clock at the last step (milliseconds of <c>now</c>).</summary>
-    internal uint TsNow { get; set; }
-
-    /// <summary>A tail loss probe is out and unanswered: no second one until an ACK arrives.</summary>
-    internal bool ProbeOutstanding { get; set; }
+    public bool TimestampsEnabled => _timestamps.Enabled;
 
     /// <summary>Gives the send and receive buffers back to the pool once the connection is gone.</summary>
-    // Narrow fields keep an idle connection small (issue 5). Each value's range fits its field
-    // (windows ≤ 65535 << 14, shifts ≤ 14, MSS and segment sizes ≤ 65535, small counters); the clamp
-    // only guards against a value outside it wrapping into a wrong one.
-    private static int ClampToInt(long value) => (int)Math.Clamp(value, int.MinValue, int.MaxValue);
-
-    private static ushort ClampToUShort(int value) => (ushort)Math.Clamp(value, 0, ushort.MaxValue);
-
-    private static byte ClampToByte(int value) => (byte)Math.Clamp(value, 0, byte.MaxValue);
-
     internal void ReleaseBuffers()
     {
         SendBuffer.Release();

@@ -28,17 +28,17 @@ public static partial class TcpStep
         }
 
         long scaledWindow = (long)seg.Window << tcb.Send.WndShift;
-        tcb.AckedThisRound = true;
-        if (tcb.SackEnabled && seg.Options.SackCount > 0) TakeSackBlocks(tcb, seg);
+        tcb.Recovery.AckedThisRound = true;
+        if (tcb.Recovery.SackEnabled && seg.Options.SackCount > 0) TakeSackBlocks(tcb, seg);
         if (ack > tcb.Send.Una)
         {
             OnNewAck(tcb, ack, now, fx);
             // RFC 7323 §4: with timestamps every new ACK measures the round trip, retransmissions
             // included, since the echo says which transmission it answers.
-            if (tcb.TimestampsEnabled && seg.Options.HasTimestamps && seg.Options.TsEcr != 0)
+            if (tcb.Timestamps.Enabled && seg.Options.HasTimestamps && seg.Options.TsEcr != 0)
             {
-                long rttMs = unchecked((int)(tcb.TsNow - seg.Options.TsEcr));
-                if (rttMs >= 0 && rttMs < 600_000) tcb.Rtt.Sample(Math.Max(rttMs, 1) * TimeSpan.TicksPerMillisecond);
+                long rttMs = unchecked((int)(tcb.Timestamps.Now - seg.Options.TsEcr));
+                if (rttMs >= 0 && rttMs < 600_000) tcb.Rtt.Sample(Math.Max(rttMs, 1) * TimeSpan.TicksPerMillisecond, tcb.Config);
             }
         }
         else if (ack == tcb.Send.Una && seg.Payload.Length == 0 && (seg.Flags & (TcpFlags.Syn | TcpFlags.Fin)) == 0
@@ -60,8 +60,8 @@ public static partial class TcpStep
 
         // With SACK, enough data held above SND.UNA means it is lost whether or not the ACKs
         // counted as duplicates (RFC 6675 §5, IsLost(SND.UNA)).
-        if (tcb.SackEnabled && !tcb.InRecovery && tcb.Cwnd != long.MaxValue && tcb.Config.DupAckThreshold > 0
-            && tcb.Scoreboard.BytesBelow(tcb.Send.Max) >= tcb.Config.DupAckThreshold * tcb.EffectiveMss)
+        if (tcb.Recovery.SackEnabled && !tcb.Recovery.InRecovery && tcb.Cwnd != long.MaxValue && tcb.Config.DupAckThreshold > 0
+            && tcb.Recovery.Scoreboard.BytesBelow(tcb.Send.Max) >= tcb.Config.DupAckThreshold * tcb.EffectiveMss)
             EnterSackRecovery(tcb, now, fx);
 
         if (OurFinAcked(tcb))
@@ -99,31 +99,30 @@ public static partial class TcpStep
         tcb.Send.Una = ack;
         if (tcb.Send.Nxt < ack) tcb.Send.Nxt = ack;
         tcb.Timers.Disarm(TimerKind.TailLossProbe); // Re-armed by Output while data stays outstanding.
-        tcb.ProbeOutstanding = false;
-        tcb.Scoreboard.DiscardBelow(ack);
-        if (tcb.HighRxt < ack) tcb.HighRxt = ack;
-        tcb.LimitedTransmit = 0;
+        tcb.Recovery.ProbeOutstanding = false;
+        tcb.Recovery.Scoreboard.DiscardBelow(ack);
+        if (tcb.Recovery.HighRxt < ack) tcb.Recovery.HighRxt = ack;
+        tcb.Recovery.LimitedTransmit = 0;
 
         // Karn: only a segment sent once gives a sample (retransmission clears RttSeq).
-        if (tcb.RttSeq is { } timed && ack >= timed)
+        if (tcb.Rtt.TimedSeq is { } timed && ack >= timed)
         {
-            tcb.Rtt.Sample(now - tcb.RttStart);
-            tcb.RttSeq = null;
+            tcb.Rtt.Sample(now - tcb.Rtt.TimedAt, tcb.Config);
+            tcb.Rtt.TimedSeq = null;
         }
         tcb.Rtt.ResetBackoff();
-        tcb.Retries = 0;
 
         if (tcb.Cwnd != long.MaxValue)
         {
             int mss = tcb.EffectiveMss;
-            if (tcb.InRecovery)
+            if (tcb.Recovery.InRecovery)
             {
-                if (ack >= tcb.Recover)
+                if (ack >= tcb.Recovery.Recover)
                 {
-                    tcb.InRecovery = false;
+                    tcb.Recovery.InRecovery = false;
                     tcb.Cwnd = Math.Max(Math.Min(tcb.Ssthresh, tcb.Send.BytesInFlight + mss), mss);
                 }
-                else if (tcb.SackEnabled)
+                else if (tcb.Recovery.SackEnabled)
                 {
                     // RFC 6675: the scoreboard, not the ACK count, says what to resend (see Output).
                 }
@@ -139,40 +138,40 @@ public static partial class TcpStep
                 tcb.Congestion?.OnAck(tcb, acked, now);
             }
         }
-        else if (tcb.InRecovery && ack >= tcb.Recover)
+        else if (tcb.Recovery.InRecovery && ack >= tcb.Recovery.Recover)
         {
-            tcb.InRecovery = false;
+            tcb.Recovery.InRecovery = false;
         }
-        if (!tcb.InRecovery) tcb.DupAcks = 0;
+        if (!tcb.Recovery.InRecovery) tcb.Recovery.DupAcks = 0;
 
         if (tcb.Send.Una == tcb.Send.Max) tcb.Timers.Disarm(TimerKind.TransmitCheck);
-        else tcb.Timers.Arm(TimerKind.TransmitCheck, now + tcb.Rtt.Rto);
+        else tcb.Timers.Arm(TimerKind.TransmitCheck, now + tcb.Rtt.Rto(tcb.Config));
     }
 
     private static void OnDuplicateAck(Tcb tcb, long now, TcpEffects fx)
     {
         int threshold = tcb.Config.DupAckThreshold;
         if (threshold <= 0) return;
-        tcb.DupAcks++;
+        tcb.Recovery.DupAcks++;
         int mss = tcb.EffectiveMss;
-        if (tcb.InRecovery)
+        if (tcb.Recovery.InRecovery)
         {
             // Each dup ACK means a segment left the network; with SACK, the pipe estimate says so instead.
-            if (tcb.Cwnd != long.MaxValue && !tcb.SackEnabled) tcb.Cwnd += mss;
+            if (tcb.Cwnd != long.MaxValue && !tcb.Recovery.SackEnabled) tcb.Cwnd += mss;
             return;
         }
-        if (tcb.SackEnabled && tcb.Cwnd != long.MaxValue)
+        if (tcb.Recovery.SackEnabled && tcb.Cwnd != long.MaxValue)
         {
-            if (tcb.InRecovery) return;
-            if (tcb.DupAcks >= threshold) { EnterSackRecovery(tcb, now, fx); return; }
+            if (tcb.Recovery.InRecovery) return;
+            if (tcb.Recovery.DupAcks >= threshold) { EnterSackRecovery(tcb, now, fx); return; }
             // Limited transmit (RFC 3042): each of the first duplicate ACKs lets one new segment out.
-            tcb.LimitedTransmit = tcb.DupAcks * mss;
+            tcb.Recovery.LimitedTransmit = tcb.Recovery.DupAcks * mss;
             return;
         }
-        if (tcb.DupAcks != threshold) return;
+        if (tcb.Recovery.DupAcks != threshold) return;
         // Fast retransmit (RFC 5681 §3.2), not again for losses from the same window (RFC 6582 §3.2).
-        tcb.InRecovery = true;
-        tcb.Recover = tcb.Send.Max;
+        tcb.Recovery.InRecovery = true;
+        tcb.Recovery.Recover = tcb.Send.Max;
         if (tcb.Congestion is { } congestion)
         {
             congestion.OnCongestionEvent(tcb, now);
@@ -189,7 +188,7 @@ public static partial class TcpStep
         {
             var block = seg.Options.Sack[i];
             if (block.Right <= block.Left || block.Right <= una || block.Right > tcb.Send.Max) continue;
-            tcb.Scoreboard.Add(SeqNum.Max(block.Left, una), block.Right);
+            tcb.Recovery.Scoreboard.Add(SeqNum.Max(block.Left, una), block.Right);
         }
     }
 
@@ -197,15 +196,15 @@ public static partial class TcpStep
     private static void EnterSackRecovery(Tcb tcb, long now, TcpEffects fx)
     {
         int mss = tcb.EffectiveMss;
-        tcb.InRecovery = true;
-        tcb.Recover = tcb.Send.Max;
+        tcb.Recovery.InRecovery = true;
+        tcb.Recovery.Recover = tcb.Send.Max;
         tcb.Congestion?.OnCongestionEvent(tcb, now);
-        tcb.HighRxt = tcb.Send.Una;
-        tcb.RecoveryRoundStart = now;
-        tcb.RoundStartSndMax = tcb.Send.Max;
-        tcb.LossEdge = tcb.Send.Una;
-        tcb.AckedThisRound = false;
-        tcb.LimitedTransmit = 0;
+        tcb.Recovery.HighRxt = tcb.Send.Una;
+        tcb.Recovery.RoundStart = now;
+        tcb.Recovery.RoundStartSndMax = tcb.Send.Max;
+        tcb.Recovery.LossEdge = tcb.Send.Una;
+        tcb.Recovery.AckedThisRound = false;
+        tcb.Recovery.LimitedTransmit = 0;
         // The first hole goes out at once, whatever the pipe says (RFC 6675 §5, step 4.3).
         RetransmitHole(tcb, now, fx, force: true);
     }
@@ -217,8 +216,8 @@ public static partial class TcpStep
     private static int RetransmitHole(Tcb tcb, long now, TcpEffects fx, bool force)
     {
         var highSack = LostLimit(tcb);
-        var from = SeqNum.Max(tcb.HighRxt, tcb.Send.Una);
-        if (!tcb.Scoreboard.NextGap(from, highSack, out var start, out int gap)) return 0;
+        var from = SeqNum.Max(tcb.Recovery.HighRxt, tcb.Send.Una);
+        if (!tcb.Recovery.Scoreboard.NextGap(from, highSack, out var start, out int gap)) return 0;
         int dataLeft = Math.Max(0, tcb.Send.DataEnd - start);
         int length = Math.Min(Math.Min(PayloadRoom(tcb), gap), dataLeft);
         bool fin = tcb.Send.FinSent && start + length == tcb.Send.FinSeq && gap > length;
@@ -227,11 +226,11 @@ public static partial class TcpStep
         var flags = TcpFlags.Ack | (fin ? TcpFlags.Fin : 0);
         var segment = Make(tcb, flags, start);
         if (length > 0) SetPayload(tcb, ref segment, start - tcb.Send.BufferStart, length);
-        tcb.HighRxt = start + length + (fin ? 1 : 0);
-        tcb.RttSeq = null;
+        tcb.Recovery.HighRxt = start + length + (fin ? 1 : 0);
+        tcb.Rtt.TimedSeq = null;
         fx.Retransmissions++;
         fx.Send(segment);
-        tcb.Timers.ArmIfDisarmed(TimerKind.TransmitCheck, now + tcb.Rtt.Rto);
+        tcb.Timers.ArmIfDisarmed(TimerKind.TransmitCheck, now + tcb.Rtt.Rto(tcb.Config));
         return Math.Max(length, 1);
     }
 
@@ -243,8 +242,8 @@ public static partial class TcpStep
     {
         var highSack = LostLimit(tcb);
         long above = Math.Max(0, tcb.Send.Max - highSack);
-        var rxt = SeqNum.Min(SeqNum.Max(tcb.HighRxt, tcb.Send.Una), highSack);
-        long resent = (rxt - tcb.Send.Una) - tcb.Scoreboard.BytesBelow(rxt);
+        var rxt = SeqNum.Min(SeqNum.Max(tcb.Recovery.HighRxt, tcb.Send.Una), highSack);
+        long resent = (rxt - tcb.Send.Una) - tcb.Recovery.Scoreboard.BytesBelow(rxt);
         return above + Math.Max(0, resent);
     }
 
@@ -254,7 +253,7 @@ public static partial class TcpStep
     /// </summary>
     private static SeqNum LostLimit(Tcb tcb)
     {
-        var edge = SeqNum.Max(tcb.Scoreboard.HighestRight(tcb.Send.Una), tcb.LossEdge);
+        var edge = SeqNum.Max(tcb.Recovery.Scoreboard.HighestRight(tcb.Send.Una), tcb.Recovery.LossEdge);
         return SeqNum.Min(SeqNum.Max(edge, tcb.Send.Una), tcb.Send.Max);
     }
 }

@@ -12,9 +12,9 @@ public static partial class TcpStep
         tcb.Send.Una = tcb.Send.Iss;
         tcb.Send.Nxt = tcb.Send.Max = tcb.Send.Iss + 1;
         SendSyn(tcb, ack: false, fx);
-        tcb.RttSeq = tcb.Send.Nxt;
-        tcb.RttStart = now;
-        tcb.Timers.Arm(TimerKind.TransmitCheck, now + tcb.Rtt.Rto);
+        tcb.Rtt.TimedSeq = tcb.Send.Nxt;
+        tcb.Rtt.TimedAt = now;
+        tcb.Timers.Arm(TimerKind.TransmitCheck, now + tcb.Rtt.Rto(tcb.Config));
     }
 
     /// <summary>Sends our SYN (or SYN-ACK) with the options we offer.</summary>
@@ -23,14 +23,14 @@ public static partial class TcpStep
         var segment = Make(tcb, ack ? TcpFlags.Syn | TcpFlags.Ack : TcpFlags.Syn, tcb.Send.Iss);
         segment.Flags |= EcnSynFlags(tcb, ack);
         segment.Options.Mss = (ushort)Math.Min(tcb.Config.Mss, 65535);
-        if (tcb.Config.Timestamps && (!ack || tcb.TimestampsEnabled))
+        if (tcb.Config.Timestamps && (!ack || tcb.Timestamps.Enabled))
         {
             segment.Options.HasTimestamps = true;
-            segment.Options.TsVal = tcb.TsNow;
-            segment.Options.TsEcr = ack ? tcb.TsRecent : 0;
+            segment.Options.TsVal = tcb.Timestamps.Now;
+            segment.Options.TsEcr = ack ? tcb.Timestamps.Recent : 0;
         }
         // SACK-permitted likewise only answers a SYN that offered it (RFC 2018 §2).
-        if (tcb.Config.Sack && (!ack || tcb.SackEnabled)) segment.Options.SackPermitted = true;
+        if (tcb.Config.Sack && (!ack || tcb.Recovery.SackEnabled)) segment.Options.SackPermitted = true;
         // A SYN-ACK offers window scale only when the peer's SYN did (RFC 7323 §2.2).
         if (tcb.Config.WindowScaling && (!ack || tcb.Receive.PeerOfferedWindowScale))
         {
@@ -48,9 +48,9 @@ public static partial class TcpStep
         tcb.Receive.AdvertisedEdge = tcb.Receive.Nxt;
         tcb.Send.PeerMss = seg.Options.Mss != 0 ? seg.Options.Mss : tcb.Config.DefaultPeerMss;
         tcb.Receive.PeerOfferedWindowScale = seg.Options.HasWindowScale;
-        tcb.SackEnabled = tcb.Config.Sack && seg.Options.SackPermitted;
-        tcb.TimestampsEnabled = tcb.Config.Timestamps && seg.Options.HasTimestamps;
-        if (tcb.TimestampsEnabled) tcb.TsRecent = seg.Options.TsVal;
+        tcb.Recovery.SackEnabled = tcb.Config.Sack && seg.Options.SackPermitted;
+        tcb.Timestamps.Enabled = tcb.Config.Timestamps && seg.Options.HasTimestamps;
+        if (tcb.Timestamps.Enabled) tcb.Timestamps.Recent = seg.Options.TsVal;
         NegotiateEcn(tcb, seg);
         if (seg.Options.HasWindowScale && tcb.Config.WindowScaling)
         {
@@ -87,9 +87,9 @@ public static partial class TcpStep
         tcb.Send.Nxt = tcb.Send.Max = tcb.Send.Iss + 1;
         SetState(tcb, TcpState.SynReceived, fx);
         SendSyn(tcb, ack: true, fx);
-        tcb.RttSeq = tcb.Send.Nxt;
-        tcb.RttStart = now;
-        tcb.Timers.Arm(TimerKind.TransmitCheck, now + tcb.Rtt.Rto);
+        tcb.Rtt.TimedSeq = tcb.Send.Nxt;
+        tcb.Rtt.TimedAt = now;
+        tcb.Timers.Arm(TimerKind.TransmitCheck, now + tcb.Rtt.Rto(tcb.Config));
     }
 
     /// <summary>SYN-SENT (RFC 9293 §3.10.7.3).</summary>
@@ -122,7 +122,7 @@ public static partial class TcpStep
             // Simultaneous open: both SYNs crossed. Answer with SYN-ACK and wait for its ACK.
             SetState(tcb, TcpState.SynReceived, fx);
             SendSyn(tcb, ack: true, fx);
-            tcb.Timers.Arm(TimerKind.TransmitCheck, now + tcb.Rtt.Rto);
+            tcb.Timers.Arm(TimerKind.TransmitCheck, now + tcb.Rtt.Rto(tcb.Config));
         }
     }
 
@@ -133,10 +133,9 @@ public static partial class TcpStep
         tcb.Send.Una = seg.Ack;
         if (tcb.Send.Nxt < tcb.Send.Una) tcb.Send.Nxt = tcb.Send.Una;
         tcb.Send.Wl2 = seg.Ack;
-        if (tcb.RttSeq is { } timed && seg.Ack >= timed && tcb.Retries == 0) tcb.Rtt.Sample(now - tcb.RttStart);
-        tcb.RttSeq = null;
-        if (tcb.Retries > 0) tcb.Rtt.AfterSynRetransmission(); // RFC 6298 §5.7
-        tcb.Retries = 0;
+        if (tcb.Rtt.TimedSeq is { } timed && seg.Ack >= timed && tcb.Rtt.Backoff == 0) tcb.Rtt.Sample(now - tcb.Rtt.TimedAt, tcb.Config);
+        tcb.Rtt.TimedSeq = null;
+        if (tcb.Rtt.Backoff > 0) tcb.Rtt.AfterSynRetransmission(tcb.Config); // RFC 6298 §5.7
         tcb.Rtt.ResetBackoff();
         tcb.Timers.Disarm(TimerKind.TransmitCheck);
         StartCongestionControl(tcb, now);

@@ -42,8 +42,8 @@ public static partial class TcpStep
         // tcp_simple_retransmit does). A too-small MTU is no sign of congestion, so the congestion
         // window stays as it is.
         tcb.Send.Nxt = tcb.Send.Una;
-        tcb.RttSeq = null; // Karn: no RTT sample from resent data.
-        tcb.InRecovery = false;
-        tcb.DupAcks = 0;
+        tcb.Rtt.TimedSeq = null; // Karn: no RTT sample from resent data.
+        tcb.Recovery.InRecovery = false;
+        tcb.Recovery.DupAcks = 0;
     }
 }

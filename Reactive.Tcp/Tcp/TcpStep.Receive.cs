@@ -30,8 +30,8 @@ public static partial class TcpStep
         }
 
         // PAWS (RFC 7323 §5.3): a timestamp older than TS.Recent marks an old duplicate.
-        if (tcb.TimestampsEnabled && seg.Options.HasTimestamps && !seg.Has(TcpFlags.Rst)
-            && unchecked((int)(seg.Options.TsVal - tcb.TsRecent)) < 0)
+        if (tcb.Timestamps.Enabled && seg.Options.HasTimestamps && !seg.Has(TcpFlags.Rst)
+            && unchecked((int)(seg.Options.TsVal - tcb.Timestamps.Recent)) < 0)
         {
             fx.Dropped = true;
             SendOutOfWindowAck(tcb, seg, fx);
@@ -54,8 +54,8 @@ public static partial class TcpStep
 
         // The segment is acceptable: remember its timestamp to echo (RFC 7323 §4.3), and the
         // peer is alive, so keep-alive starts over.
-        if (tcb.TimestampsEnabled && seg.Options.HasTimestamps && seg.Seq <= tcb.LastAckSent)
-            tcb.TsRecent = seg.Options.TsVal;
+        if (tcb.Timestamps.Enabled && seg.Options.HasTimestamps && seg.Seq <= tcb.Timestamps.LastAckSent)
+            tcb.Timestamps.Recent = seg.Options.TsVal;
         if (tcb.Timers.IsArmed(TimerKind.KeepAlive)) ArmKeepAlive(tcb, now);
 
         // Second: RST (RFC 5961 §3.2): only an exact match resets; in-window earns a challenge ACK.

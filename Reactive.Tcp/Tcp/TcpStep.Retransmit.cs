@@ -34,8 +34,8 @@ public static partial class TcpStep
     private static void OnProbeTimeout(Tcb tcb, long now, TcpEffects fx)
     {
         tcb.Timers.Disarm(TimerKind.TailLossProbe);
-        if (tcb.InRecovery || tcb.Send.Max == tcb.Send.Una || tcb.State == TcpState.Closed) return;
-        tcb.ProbeOutstanding = true;
+        if (tcb.Recovery.InRecovery || tcb.Send.Max == tcb.Send.Una || tcb.State == TcpState.Closed) return;
+        tcb.Recovery.ProbeOutstanding = true;
         bool fin = tcb.Send.FinSent && tcb.Send.Max == tcb.Send.FinSeq + 1;
         var dataEnd = fin ? tcb.Send.FinSeq : tcb.Send.Max;
         int length = Math.Min(PayloadRoom(tcb), Math.Max(0, dataEnd - tcb.Send.Una));
@@ -44,7 +44,7 @@ public static partial class TcpStep
         if (length > 0) flags |= TcpFlags.Psh;
         var segment = Make(tcb, flags, start);
         if (length > 0) SetPayload(tcb, ref segment, start - tcb.Send.BufferStart, length);
-        tcb.RttSeq = null;
+        tcb.Rtt.TimedSeq = null;
         fx.Retransmissions++;
         fx.Send(segment);
     }
@@ -93,37 +93,36 @@ public static partial class TcpStep
             // holds after our close too (FIN-WAIT-1, LAST-ACK): going on as a loss would send
             // nothing (Output respects the zero window), count retries and end a live connection.
             tcb.Send.Nxt = tcb.Send.Una;
-            tcb.Timers.ArmIfDisarmed(TimerKind.Persist, now + tcb.Rtt.Rto);
+            tcb.Timers.ArmIfDisarmed(TimerKind.Persist, now + tcb.Rtt.Rto(tcb.Config));
             return;
         }
 
         int limit = tcb.State is TcpState.SynSent or TcpState.SynReceived
             ? tcb.Config.MaxSynRetransmissions
             : tcb.Config.MaxRetransmissions;
-        if (tcb.Retries >= limit)
+        if (tcb.Rtt.Backoff >= limit)
         {
             if (IsSynchronized(tcb.State) || tcb.State == TcpState.SynReceived) SendReset(tcb, tcb.Send.Max, fx);
             CloseConnection(tcb, TcpError.TimedOut, fx);
             return;
         }
-        tcb.Retries++;
         tcb.Rtt.OnTimeout();
-        tcb.RttSeq = null; // Karn: no sample from anything sent before a retransmission.
+        tcb.Rtt.TimedSeq = null; // Karn: no sample from anything sent before a retransmission.
 
         if (tcb.State is TcpState.SynSent or TcpState.SynReceived && tcb.Send.Una == tcb.Send.Iss)
         {
             SendSyn(tcb, ack: tcb.State == TcpState.SynReceived, fx);
             fx.Retransmissions++;
-            tcb.Timers.Arm(TimerKind.TransmitCheck, now + tcb.Rtt.Rto);
+            tcb.Timers.Arm(TimerKind.TransmitCheck, now + tcb.Rtt.Rto(tcb.Config));
             return;
         }
 
         tcb.Congestion?.OnRetransmissionTimeout(tcb, now);
-        tcb.InRecovery = false;
-        tcb.DupAcks = 0;
+        tcb.Recovery.InRecovery = false;
+        tcb.Recovery.DupAcks = 0;
         // Go back to the oldest unacknowledged byte; Output resends as the windows allow.
         tcb.Send.Nxt = tcb.Send.Una;
-        tcb.Timers.Arm(TimerKind.TransmitCheck, now + tcb.Rtt.Rto);
+        tcb.Timers.Arm(TimerKind.TransmitCheck, now + tcb.Rtt.Rto(tcb.Config));
         if (tcb.Cwnd == long.MaxValue)
         {
             // Without congestion control (the minimart preset) resend just the oldest segment.
@@ -148,10 +147,10 @@ public static partial class TcpStep
         if (length > 0 && length == dataLeft) flags |= TcpFlags.Psh;
         var segment = Make(tcb, flags, tcb.Send.Una);
         if (length > 0) SetPayload(tcb, ref segment, tcb.Send.Una - tcb.Send.BufferStart, length);
-        tcb.RttSeq = null;
+        tcb.Rtt.TimedSeq = null;
         fx.Retransmissions++;
         fx.Send(segment);
-        tcb.Timers.ArmIfDisarmed(TimerKind.TransmitCheck, now + tcb.Rtt.Rto);
+        tcb.Timers.ArmIfDisarmed(TimerKind.TransmitCheck, now + tcb.Rtt.Rto(tcb.Config));
     }
 
     /// <summary>The persist timer: probe a zero window with a segment the peer must acknowledge.</summary>
@@ -163,7 +162,7 @@ public static partial class TcpStep
         // with an ACK carrying its current window, and no data is put at risk.
         fx.Send(Make(tcb, TcpFlags.Ack, tcb.Send.Una - 1));
         tcb.PersistBackoff = Math.Min(tcb.PersistBackoff + 1, 16);
-        long interval = tcb.Rtt.Rto;
+        long interval = tcb.Rtt.Rto(tcb.Config);
         for (int i = 0; i < tcb.PersistBackoff && interval < tcb.Config.MaxRto.Ticks; i++) interval *= 2;
         tcb.Timers.Arm(TimerKind.Persist, now + Math.Min(interval, tcb.Config.MaxRto.Ticks));
     }

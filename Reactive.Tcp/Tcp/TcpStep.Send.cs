@@ -23,28 +23,28 @@ public static partial class TcpStep
         // Payload room depends on the options each segment carries, which do not change within one Output.
         int room = PayloadRoom(tcb);
         int superRoom = OffloadRoom(tcb, room);
-        bool sackRecovery = tcb.InRecovery && tcb.SackEnabled && tcb.Cwnd != long.MaxValue;
+        bool sackRecovery = tcb.Recovery.InRecovery && tcb.Recovery.SackEnabled && tcb.Cwnd != long.MaxValue;
         if (sackRecovery)
         {
             // A hole still open a round trip after it was resent means the resend was lost too:
             // start another round instead of waiting for the retransmission timer.
             // A floor keeps a tiny or zero SRTT (an instant virtual wire) from turning rounds into a storm.
-            long roundTrip = Math.Max(tcb.Rtt.Srtt > 0 ? tcb.Rtt.Srtt + tcb.Rtt.Srtt / 4 : tcb.Rtt.Rto / 2, 2 * TimeSpan.TicksPerMillisecond);
+            long roundTrip = Math.Max(tcb.Rtt.Srtt > 0 ? tcb.Rtt.Srtt + tcb.Rtt.Srtt / 4 : tcb.Rtt.Rto(tcb.Config) / 2, 2 * TimeSpan.TicksPerMillisecond);
             // Only while the peer keeps answering: a silent peer is the retransmission timer's
             // business, and that timer backs off.
-            if (now - tcb.RecoveryRoundStart > roundTrip && tcb.AckedThisRound)
+            if (now - tcb.Recovery.RoundStart > roundTrip && tcb.Recovery.AckedThisRound)
             {
                 // What was sent before this round began and is still missing is lost, resends included.
-                tcb.LossEdge = SeqNum.Max(tcb.LossEdge, tcb.RoundStartSndMax);
-                tcb.HighRxt = tcb.Send.Una;
-                tcb.RecoveryRoundStart = now;
-                tcb.RoundStartSndMax = tcb.Send.Max;
-                tcb.AckedThisRound = false;
+                tcb.Recovery.LossEdge = SeqNum.Max(tcb.Recovery.LossEdge, tcb.Recovery.RoundStartSndMax);
+                tcb.Recovery.HighRxt = tcb.Send.Una;
+                tcb.Recovery.RoundStart = now;
+                tcb.Recovery.RoundStartSndMax = tcb.Send.Max;
+                tcb.Recovery.AckedThisRound = false;
             }
             while (RetransmitHole(tcb, now, fx, force: false) > 0) { }
             // If no ACK comes to show the holes filled, look again a round trip on (once that has
             // passed, only an ACK can start the next round, so no timer is needed).
-            long nextRound = tcb.RecoveryRoundStart + roundTrip + 1;
+            long nextRound = tcb.Recovery.RoundStart + roundTrip + 1;
             if (nextRound > now) tcb.Timers.Arm(TimerKind.RecoveryCheck, nextRound);
             else tcb.Timers.Disarm(TimerKind.RecoveryCheck);
         }
@@ -54,15 +54,15 @@ public static partial class TcpStep
         }
         while (true)
         {
-            if (tcb.SackEnabled && tcb.Send.Nxt < tcb.Send.Max && tcb.Scoreboard.TryFind(tcb.Send.Nxt, out var held))
+            if (tcb.Recovery.SackEnabled && tcb.Send.Nxt < tcb.Send.Max && tcb.Recovery.Scoreboard.TryFind(tcb.Send.Nxt, out var held))
                 tcb.Send.Nxt = held.Right; // Going back after a timeout: skip what the peer already holds.
-            long window = Math.Min(tcb.Send.Wnd, tcb.Cwnd == long.MaxValue ? long.MaxValue : tcb.Cwnd + tcb.LimitedTransmit);
+            long window = Math.Min(tcb.Send.Wnd, tcb.Cwnd == long.MaxValue ? long.MaxValue : tcb.Cwnd + tcb.Recovery.LimitedTransmit);
             long usable = sackRecovery
                 ? Math.Min(tcb.Cwnd - SackPipe(tcb), tcb.Send.Una + (int)Math.Min(tcb.Send.Wnd, int.MaxValue) - tcb.Send.Nxt)
                 : window - tcb.Send.BytesInFlight;
             int remaining = Math.Max(0, tcb.Send.DataEnd - tcb.Send.Nxt);
             int available = remaining;
-            if (tcb.SackEnabled && tcb.Send.Nxt < tcb.Send.Max && tcb.Scoreboard.NextGap(tcb.Send.Nxt, tcb.Send.Max, out _, out int gapLength))
+            if (tcb.Recovery.SackEnabled && tcb.Send.Nxt < tcb.Send.Max && tcb.Recovery.Scoreboard.NextGap(tcb.Send.Nxt, tcb.Send.Max, out _, out int gapLength))
                 available = Math.Min(available, gapLength);
             // New data may leave as one super-segment when the link segments it (TSO); resends stay MSS-sized.
             int limit = !sackRecovery && tcb.Send.Nxt >= tcb.Send.Max ? superRoom : room;
@@ -92,10 +92,10 @@ public static partial class TcpStep
 
             int sequenceLength = length + (fin ? 1 : 0);
             if (tcb.Send.Nxt < tcb.Send.Max) fx.Retransmissions++;
-            else if (tcb.RttSeq is null && tcb.Retries == 0)
+            else if (tcb.Rtt.TimedSeq is null && tcb.Rtt.Backoff == 0)
             {
-                tcb.RttSeq = tcb.Send.Nxt + sequenceLength;
-                tcb.RttStart = now;
+                tcb.Rtt.TimedSeq = tcb.Send.Nxt + sequenceLength;
+                tcb.Rtt.TimedAt = now;
             }
             if (fin)
             {
@@ -104,14 +104,14 @@ public static partial class TcpStep
             }
             tcb.Send.Nxt = tcb.Send.Nxt + sequenceLength;
             tcb.Send.Max = SeqNum.Max(tcb.Send.Max, tcb.Send.Nxt);
-            tcb.Timers.ArmIfDisarmed(TimerKind.TransmitCheck, now + tcb.Rtt.Rto);
+            tcb.Timers.ArmIfDisarmed(TimerKind.TransmitCheck, now + tcb.Rtt.Rto(tcb.Config));
             fx.Send(segment);
             if (fin) break;
         }
 
         // Tail loss probe (RFC 8985 §7): if the last segments of a flight are lost, no SACK will
         // ever report it; two round trips without an ACK send a probe that draws one.
-        if (tcb.SackEnabled && tcb.CongestionControlled && !tcb.InRecovery && !tcb.ProbeOutstanding
+        if (tcb.Recovery.SackEnabled && tcb.CongestionControlled && !tcb.Recovery.InRecovery && !tcb.Recovery.ProbeOutstanding
             && tcb.Send.Max > tcb.Send.Una && !tcb.Timers.IsArmed(TimerKind.TailLossProbe) && tcb.Rtt.Srtt > 0)
         {
             long pto = Math.Max(2 * tcb.Rtt.Srtt, 10 * TimeSpan.TicksPerMillisecond);
@@ -121,7 +121,7 @@ public static partial class TcpStep
 
         // Data waits behind a closed window with nothing in flight to bring an ACK: probe.
         if (tcb.Send.Wnd == 0 && tcb.Send.DataEnd > tcb.Send.Nxt && tcb.Send.Una == tcb.Send.Max && !tcb.Timers.IsArmed(TimerKind.Persist))
-            tcb.Timers.Arm(TimerKind.Persist, now + tcb.Rtt.Rto);
+            tcb.Timers.Arm(TimerKind.Persist, now + tcb.Rtt.Rto(tcb.Config));
     }
 
     /// <summary>

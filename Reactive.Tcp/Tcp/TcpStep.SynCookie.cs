@@ -20,10 +20,10 @@ public static partial class TcpStep
         // The window the cookie SYN-ACK advertised: a SYN's is never scaled, so at most 64 KiB.
         tcb.Receive.AdvertisedEdge = tcb.Receive.Nxt + (int)Math.Min(tcb.Receive.Buffer.Capacity, 65535);
         tcb.Send.PeerMss = peerMss;
-        tcb.TimestampsEnabled = timestamps && tcb.Config.Timestamps;
-        if (tcb.TimestampsEnabled) tcb.TsRecent = ack.Options.TsVal;
-        tcb.SackEnabled = tcb.TimestampsEnabled && sackPermitted && tcb.Config.Sack;
-        tcb.Receive.PeerOfferedWindowScale = tcb.TimestampsEnabled && peerWindowShift >= 0;
+        tcb.Timestamps.Enabled = timestamps && tcb.Config.Timestamps;
+        if (tcb.Timestamps.Enabled) tcb.Timestamps.Recent = ack.Options.TsVal;
+        tcb.Recovery.SackEnabled = tcb.Timestamps.Enabled && sackPermitted && tcb.Config.Sack;
+        tcb.Receive.PeerOfferedWindowScale = tcb.Timestamps.Enabled && peerWindowShift >= 0;
         if (tcb.Receive.PeerOfferedWindowScale && tcb.Config.WindowScaling)
         {
             tcb.Send.WndShift = Math.Min(peerWindowShift, 14);

@@ -21,7 +21,7 @@ public static partial class TcpStep
     public static void Handle(Tcb tcb, in TcpEvent ev, long now, TcpEffects effects)
     {
         effects.Clear();
-        tcb.TsNow = (uint)(now / TimeSpan.TicksPerMillisecond);
+        tcb.Timestamps.Now = (uint)(now / TimeSpan.TicksPerMillisecond);
         var before = tcb.State;
         var wasClosed = before == TcpState.Closed && ev.Kind != TcpEventKind.Connect && ev.Kind != TcpEventKind.Segment;
         int transmitMark;
@@ -108,17 +108,17 @@ public static partial class TcpStep
         if ((flags & TcpFlags.Ack) != 0)
         {
             segment.Ack = tcb.Receive.Nxt;
-            if (tcb.SackEnabled && tcb.Receive.OutOfOrder.Count > 0 && (flags & TcpFlags.Syn) == 0) AddSackBlocks(tcb, ref segment.Options);
+            if (tcb.Recovery.SackEnabled && tcb.Receive.OutOfOrder.Count > 0 && (flags & TcpFlags.Syn) == 0) AddSackBlocks(tcb, ref segment.Options);
             // Any segment carrying this ACK satisfies a pending delayed ACK.
             tcb.Timers.Disarm(TimerKind.DelayedAck);
             tcb.Receive.UnackedSegments = 0;
-            tcb.LastAckSent = tcb.Receive.Nxt;
+            tcb.Timestamps.LastAckSent = tcb.Receive.Nxt;
         }
-        if (tcb.TimestampsEnabled && (flags & (TcpFlags.Rst | TcpFlags.Syn)) == 0)
+        if (tcb.Timestamps.Enabled && (flags & (TcpFlags.Rst | TcpFlags.Syn)) == 0)
         {
             segment.Options.HasTimestamps = true;
-            segment.Options.TsVal = tcb.TsNow;
-            segment.Options.TsEcr = tcb.TsRecent;
+            segment.Options.TsVal = tcb.Timestamps.Now;
+            segment.Options.TsEcr = tcb.Timestamps.Recent;
         }
         if ((flags & TcpFlags.Rst) == 0) segment.Window = AdvertiseWindow(tcb, (flags & TcpFlags.Syn) != 0);
         return segment;
@@ -130,9 +130,9 @@ public static partial class TcpStep
     /// </summary>
     private static int PayloadRoom(Tcb tcb)
     {
-        int optionBytes = tcb.TimestampsEnabled ? 12 : 0;
-        if (tcb.SackEnabled && tcb.Receive.OutOfOrder.Count > 0)
-            optionBytes += 4 + 8 * Math.Min(tcb.Receive.OutOfOrder.Count, tcb.TimestampsEnabled ? 3 : 4);
+        int optionBytes = tcb.Timestamps.Enabled ? 12 : 0;
+        if (tcb.Recovery.SackEnabled && tcb.Receive.OutOfOrder.Count > 0)
+            optionBytes += 4 + 8 * Math.Min(tcb.Receive.OutOfOrder.Count, tcb.Timestamps.Enabled ? 3 : 4);
         return Math.Max(1, tcb.EffectiveMss - optionBytes);
     }
 
