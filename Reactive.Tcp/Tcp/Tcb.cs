@@ -6,7 +6,13 @@ namespace Reactive.Tcp.Tcp;
 /// The transmission control block: everything one connection remembers between events
 /// (RFC 9293 §3.3.1). Owned by exactly one step at a time; only <see cref="TcpStep"/> changes it.
 /// </summary>
-public sealed class Tcb
+/// <remarks>
+/// Held in typed parts, each a struct kept inline and reached by reference (<c>ref tcb.Send</c>),
+/// so the block stays one object: the send and receive sequence spaces, loss recovery, the
+/// congestion window, ECN, timestamps, the RTT estimator and the timers. The public properties
+/// are read-only views of them for the host, tests and benchmarks.
+/// </remarks>
+public sealed partial class Tcb
 {
     /// <summary>Creates a block in <see cref="TcpState.Closed"/> (or <see cref="TcpState.Listen"/> for a listener's half-open child).</summary>
     /// <param name="key">The 4-tuple.</param>
@@ -29,9 +35,11 @@ public sealed class Tcb
     /// <summary>Tunables.</summary>
     public TcpConfig Config { get; }
     /// <summary>Current state.</summary>
-    public TcpState State { get; internal set; }
+    public TcpState State { get => (TcpState)_state; internal set => _state = (byte)value; }
+    private byte _state; // a byte each, like the other narrow fields: the block's size is a tracked figure
     /// <summary>Why the connection failed, once it has.</summary>
-    public TcpError Error { get; internal set; }
+    public TcpError Error { get => (TcpError)_error; internal set => _error = (byte)value; }
+    private byte _error;
     /// <summary>Created by a listener for an arriving SYN (a RST in SYN-RECEIVED then ends it quietly).</summary>
     public bool PassiveOpen { get; internal set; }
 
@@ -77,54 +85,21 @@ public sealed class Tcb
     /// <summary>In-order undelivered data, then out-of-order data at its offset.</summary>
     internal ref ByteRing ReceiveBuffer => ref _receive.Buffer;
 
-    // --- retransmission and congestion ---
+    // --- round-trip time ---
     /// <summary>RTO estimator, and the round trip being timed.</summary>
     internal ref RttEstimator Rtt => ref _rtt;
     private RttEstimator _rtt;
     /// <summary>Smoothed RTT (ticks); 0 before the first sample.</summary>
     public long SmoothedRtt => Rtt.Srtt;
-    /// <summary>Congestion window (bytes); long.MaxValue when congestion control is off.</summary>
-    public long Cwnd { get; internal set; } = long.MaxValue;
+
+    // --- congestion control ---
+    /// <summary>The congestion window, slow-start threshold and controller.</summary>
+    internal ref CongestionWindow Congestion => ref _congestion;
+    private CongestionWindow _congestion = new();
+    /// <summary>Congestion window (bytes); long.MaxValue when congestion control is off (or before the handshake).</summary>
+    public long Cwnd => _congestion.Cwnd;
     /// <summary>Slow-start threshold (bytes).</summary>
-    public long Ssthresh { get; internal set; } = long.MaxValue;
-    /// <summary>
-    /// The congestion controller, or null when congestion control is off. Made on first use after
-    /// the handshake (an idle connection has none): it is then started as of the handshake, with
-    /// the congestion window and threshold left as they are.
-    /// </summary>
-    public ICongestionControl? Congestion
-    {
-        get
-        {
-            if (_congestion is not null || !CongestionControlled) return _congestion;
-            var congestion = Config.CongestionControl();
-            if (_congestionStartedAt != long.MinValue)
-            {
-                (long cwnd, long ssthresh) = (Cwnd, Ssthresh);
-                congestion.Start(this, _congestionStartedAt);
-                (Cwnd, Ssthresh) = (cwnd, ssthresh);
-            }
-            return _congestion = congestion;
-        }
-    }
-
-    private ICongestionControl? _congestion;
-    private long _congestionStartedAt = long.MinValue;
-
-    /// <summary>Whether the connection runs congestion control (<see cref="TcpConfig.InitialCongestionWindowSegments"/> &gt; 0).</summary>
-    internal bool CongestionControlled => Config.InitialCongestionWindowSegments > 0;
-
-    /// <summary>
-    /// Sets the initial congestion window at establishment. A controller is made to do so but
-    /// kept only if one already exists: <see cref="Congestion"/> makes the lasting one when it is
-    /// first needed, replaying this start, so idle connections hold none.
-    /// </summary>
-    internal void StartCongestionControl(long now)
-    {
-        if (!CongestionControlled) return;
-        _congestionStartedAt = now;
-        (_congestion ?? Config.CongestionControl()).Start(this, now);
-    }
+    public long Ssthresh => _congestion.Ssthresh;
 
     // --- loss recovery ---
     /// <summary>Duplicate ACKs, fast recovery, the SACK scoreboard and recovery rounds, the tail loss probe.</summary>

@@ -60,7 +60,7 @@ public static partial class TcpStep
 
         // With SACK, enough data held above SND.UNA means it is lost whether or not the ACKs
         // counted as duplicates (RFC 6675 §5, IsLost(SND.UNA)).
-        if (tcb.Recovery.SackEnabled && !tcb.Recovery.InRecovery && tcb.Cwnd != long.MaxValue && tcb.Config.DupAckThreshold > 0
+        if (tcb.Recovery.SackEnabled && !tcb.Recovery.InRecovery && tcb.Congestion.Active && tcb.Config.DupAckThreshold > 0
             && tcb.Recovery.Scoreboard.BytesBelow(tcb.Send.Max) >= tcb.Config.DupAckThreshold * tcb.EffectiveMss)
             EnterSackRecovery(tcb, now, fx);
 
@@ -112,7 +112,7 @@ public static partial class TcpStep
         }
         tcb.Rtt.ResetBackoff();
 
-        if (tcb.Cwnd != long.MaxValue)
+        if (tcb.Congestion.Active)
         {
             int mss = tcb.EffectiveMss;
             if (tcb.Recovery.InRecovery)
@@ -120,7 +120,7 @@ public static partial class TcpStep
                 if (ack >= tcb.Recovery.Recover)
                 {
                     tcb.Recovery.InRecovery = false;
-                    tcb.Cwnd = Math.Max(Math.Min(tcb.Ssthresh, tcb.Send.BytesInFlight + mss), mss);
+                    tcb.Congestion.Cwnd = Math.Max(Math.Min(tcb.Congestion.Ssthresh, tcb.Send.BytesInFlight + mss), mss);
                 }
                 else if (tcb.Recovery.SackEnabled)
                 {
@@ -130,12 +130,12 @@ public static partial class TcpStep
                 {
                     // Partial ACK (RFC 6582): the next hole is lost too; resend it now.
                     RetransmitOldest(tcb, now, fx);
-                    tcb.Cwnd = Math.Max(tcb.Cwnd - acked + mss, mss);
+                    tcb.Congestion.Cwnd = Math.Max(tcb.Congestion.Cwnd - acked + mss, mss);
                 }
             }
             else
             {
-                tcb.Congestion?.OnAck(tcb, acked, now);
+                CongestionController(tcb, now)?.OnAck(tcb, acked, now);
             }
         }
         else if (tcb.Recovery.InRecovery && ack >= tcb.Recovery.Recover)
@@ -157,10 +157,10 @@ public static partial class TcpStep
         if (tcb.Recovery.InRecovery)
         {
             // Each dup ACK means a segment left the network; with SACK, the pipe estimate says so instead.
-            if (tcb.Cwnd != long.MaxValue && !tcb.Recovery.SackEnabled) tcb.Cwnd += mss;
+            if (tcb.Congestion.Active && !tcb.Recovery.SackEnabled) tcb.Congestion.Cwnd += mss;
             return;
         }
-        if (tcb.Recovery.SackEnabled && tcb.Cwnd != long.MaxValue)
+        if (tcb.Recovery.SackEnabled && tcb.Congestion.Active)
         {
             if (tcb.Recovery.InRecovery) return;
             if (tcb.Recovery.DupAcks >= threshold) { EnterSackRecovery(tcb, now, fx); return; }
@@ -172,10 +172,10 @@ public static partial class TcpStep
         // Fast retransmit (RFC 5681 §3.2), not again for losses from the same window (RFC 6582 §3.2).
         tcb.Recovery.InRecovery = true;
         tcb.Recovery.Recover = tcb.Send.Max;
-        if (tcb.Congestion is { } congestion)
+        if (CongestionController(tcb, now) is { } controller)
         {
-            congestion.OnCongestionEvent(tcb, now);
-            tcb.Cwnd = tcb.Ssthresh + 3L * mss; // NewReno's inflation for the three segments that left
+            controller.OnCongestionEvent(tcb, now);
+            tcb.Congestion.Cwnd = tcb.Congestion.Ssthresh + 3L * mss; // NewReno's inflation for the three segments that left
         }
         RetransmitOldest(tcb, now, fx);
     }
@@ -198,7 +198,7 @@ public static partial class TcpStep
         int mss = tcb.EffectiveMss;
         tcb.Recovery.InRecovery = true;
         tcb.Recovery.Recover = tcb.Send.Max;
-        tcb.Congestion?.OnCongestionEvent(tcb, now);
+        CongestionController(tcb, now)?.OnCongestionEvent(tcb, now);
         tcb.Recovery.HighRxt = tcb.Send.Una;
         tcb.Recovery.RoundStart = now;
         tcb.Recovery.RoundStartSndMax = tcb.Send.Max;
@@ -222,7 +222,7 @@ public static partial class TcpStep
         int length = Math.Min(Math.Min(PayloadRoom(tcb), gap), dataLeft);
         bool fin = tcb.Send.FinSent && start + length == tcb.Send.FinSeq && gap > length;
         if (length == 0 && !fin) return 0;
-        if (!force && SackPipe(tcb) + length > tcb.Cwnd) return 0;
+        if (!force && SackPipe(tcb) + length > tcb.Congestion.Cwnd) return 0;
         var flags = TcpFlags.Ack | (fin ? TcpFlags.Fin : 0);
         var segment = Make(tcb, flags, start);
         if (length > 0) SetPayload(tcb, ref segment, start - tcb.Send.BufferStart, length);

@@ -85,8 +85,8 @@ public static partial class TcpStep
         if (!tcb.Ecn.Enabled || ack <= tcb.Ecn.Recover) return;
         tcb.Ecn.Recover = tcb.Send.Max;
         tcb.Ecn.CwrPending = true;
-        if (tcb.Recovery.InRecovery || tcb.Congestion is not { } congestion || tcb.Cwnd == long.MaxValue) return;
-        congestion.OnCongestionEvent(tcb, now);
+        if (tcb.Recovery.InRecovery || CongestionController(tcb, now) is not { } controller) return;
+        controller.OnCongestionEvent(tcb, now);
         tcb.Ecn.Reductions++;
     }
 }

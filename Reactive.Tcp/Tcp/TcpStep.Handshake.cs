@@ -68,12 +68,6 @@ public static partial class TcpStep
         tcb.Send.Wl1 = seg.Seq;
     }
 
-    /// <summary>Congestion state at the moment the connection is established.</summary>
-    private static void StartCongestionControl(Tcb tcb, long now)
-    {
-        tcb.StartCongestionControl(now);
-    }
-
     /// <summary>LISTEN: a SYN creates SYN-RECEIVED; anything else ends this would-be connection.</summary>
     private static void OnSegmentInListen(Tcb tcb, in TcpSegment seg, long now, TcpEffects fx)
     {
@@ -138,7 +132,7 @@ public static partial class TcpStep
         if (tcb.Rtt.Backoff > 0) tcb.Rtt.AfterSynRetransmission(tcb.Config); // RFC 6298 §5.7
         tcb.Rtt.ResetBackoff();
         tcb.Timers.Disarm(TimerKind.TransmitCheck);
-        StartCongestionControl(tcb, now);
+        OpenCongestionWindow(tcb);
     }
 
     /// <summary>SYN-RECEIVED: the ACK of our SYN completes the handshake.</summary>

@@ -117,13 +117,13 @@ public static partial class TcpStep
             return;
         }
 
-        tcb.Congestion?.OnRetransmissionTimeout(tcb, now);
+        CongestionController(tcb, now)?.OnRetransmissionTimeout(tcb, now);
         tcb.Recovery.InRecovery = false;
         tcb.Recovery.DupAcks = 0;
         // Go back to the oldest unacknowledged byte; Output resends as the windows allow.
         tcb.Send.Nxt = tcb.Send.Una;
         tcb.Timers.Arm(TimerKind.TransmitCheck, now + tcb.Rtt.Rto(tcb.Config));
-        if (tcb.Cwnd == long.MaxValue)
+        if (!tcb.Congestion.Active)
         {
             // Without congestion control (the minimart preset) resend just the oldest segment.
             RetransmitOldest(tcb, now, fx);

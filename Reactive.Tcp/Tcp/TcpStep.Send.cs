@@ -20,10 +20,14 @@ public static partial class TcpStep
     {
         if (tcb.State is not (TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.Closing or TcpState.LastAck))
             return;
+        // The first data (or FIN) after the handshake is about to go out: the controller takes over
+        // now, so that its own initial window, if it sets one, governs the first flight.
+        if (tcb.Congestion.Controller is null && (tcb.Send.DataEnd > tcb.Send.Nxt || tcb.Send.FinQueued && !tcb.Send.FinSent))
+            CongestionController(tcb, now);
         // Payload room depends on the options each segment carries, which do not change within one Output.
         int room = PayloadRoom(tcb);
         int superRoom = OffloadRoom(tcb, room);
-        bool sackRecovery = tcb.Recovery.InRecovery && tcb.Recovery.SackEnabled && tcb.Cwnd != long.MaxValue;
+        bool sackRecovery = tcb.Recovery.InRecovery && tcb.Recovery.SackEnabled && tcb.Congestion.Active;
         if (sackRecovery)
         {
             // A hole still open a round trip after it was resent means the resend was lost too:
@@ -56,9 +60,9 @@ public static partial class TcpStep
         {
             if (tcb.Recovery.SackEnabled && tcb.Send.Nxt < tcb.Send.Max && tcb.Recovery.Scoreboard.TryFind(tcb.Send.Nxt, out var held))
                 tcb.Send.Nxt = held.Right; // Going back after a timeout: skip what the peer already holds.
-            long window = Math.Min(tcb.Send.Wnd, tcb.Cwnd == long.MaxValue ? long.MaxValue : tcb.Cwnd + tcb.Recovery.LimitedTransmit);
+            long window = Math.Min(tcb.Send.Wnd, !tcb.Congestion.Active ? long.MaxValue : tcb.Congestion.Cwnd + tcb.Recovery.LimitedTransmit);
             long usable = sackRecovery
-                ? Math.Min(tcb.Cwnd - SackPipe(tcb), tcb.Send.Una + (int)Math.Min(tcb.Send.Wnd, int.MaxValue) - tcb.Send.Nxt)
+                ? Math.Min(tcb.Congestion.Cwnd - SackPipe(tcb), tcb.Send.Una + (int)Math.Min(tcb.Send.Wnd, int.MaxValue) - tcb.Send.Nxt)
                 : window - tcb.Send.BytesInFlight;
             int remaining = Math.Max(0, tcb.Send.DataEnd - tcb.Send.Nxt);
             int available = remaining;
@@ -111,7 +115,7 @@ public static partial class TcpStep
 
         // Tail loss probe (RFC 8985 §7): if the last segments of a flight are lost, no SACK will
         // ever report it; two round trips without an ACK send a probe that draws one.
-        if (tcb.Recovery.SackEnabled && tcb.CongestionControlled && !tcb.Recovery.InRecovery && !tcb.Recovery.ProbeOutstanding
+        if (tcb.Recovery.SackEnabled && CongestionControlled(tcb) && !tcb.Recovery.InRecovery && !tcb.Recovery.ProbeOutstanding
             && tcb.Send.Max > tcb.Send.Una && !tcb.Timers.IsArmed(TimerKind.TailLossProbe) && tcb.Rtt.Srtt > 0)
         {
             long pto = Math.Max(2 * tcb.Rtt.Srtt, 10 * TimeSpan.TicksPerMillisecond);
