@@ -155,7 +155,7 @@ internal sealed class StepDriver
         if (t.SndMax - t.SndUna > t.SendBuffer.Capacity + 2) Fail($"{end.Name}: {t.SndMax - t.SndUna} bytes in flight exceed the send buffer");
         if (t.SendBuffer.Count > t.SendBuffer.Capacity || t.ReceiveBuffer.Count > t.ReceiveBuffer.Capacity) Fail($"{end.Name}: a buffer holds more than its capacity");
         if (t.SendBufferStart > t.SndUna + 1) Fail($"{end.Name}: send buffer released data not yet acknowledged");
-        if (t.OutOfOrder.Count > t.OutOfOrder.MaxRanges || t.Scoreboard.Count > t.Scoreboard.MaxRanges) Fail($"{end.Name}: range list beyond its bound");
+        if (t.Receive.OutOfOrder.Count > t.Receive.OutOfOrder.MaxRanges || t.Recovery.Scoreboard.Count > t.Recovery.Scoreboard.MaxRanges) Fail($"{end.Name}: range list beyond its bound");
         if (t.Cwnd <= 0 || t.SndWnd < 0) Fail($"{end.Name}: window gone negative (cwnd {t.Cwnd}, snd.wnd {t.SndWnd})");
         if (TcpStep.IsSynchronized(t.State))
         {
@@ -165,7 +165,7 @@ internal sealed class StepDriver
             end.LastSndUna = t.SndUna;
         }
         if (t.TimeWaitAt != long.MaxValue && t.State != TcpState.TimeWait) Fail($"{end.Name}: TIME-WAIT timer armed in {t.State}");
-        if (t.State == TcpState.Closed && (t.TransmitCheckAt != long.MaxValue || t.PersistAt != long.MaxValue || t.TimeWaitAt != long.MaxValue || t.RecoveryCheckAt != long.MaxValue))
+        if (t.State == TcpState.Closed && t.NextDeadline != long.MaxValue)
             Fail($"{end.Name}: timer still armed in CLOSED");
         // A deadline at "now" after an ordinary step only costs one extra timer step; after a timer
         // step it means the timer re-armed itself without moving on: a busy loop in virtual time.

@@ -149,7 +149,7 @@ public class TimeWaitTableTests
         rig.Scheduler.AdvanceTo(50 * Ms);
         Assert.Equal(1, rig.Server.TimeWaitCount);
         var key = rig.Server.Connections.Items.Single().Key;
-        var oldIss = rig.Server.TcbOf(key)!.Iss;
+        var oldIss = rig.Server.TcbOf(key)!.Send.Iss;
         var oldSndMax = rig.Server.TcbOf(key)!.SndMax;
 
         // A client from the same port, later: its SYN's timestamp is newer (RFC 6191).
@@ -166,7 +166,7 @@ public class TimeWaitTableTests
         Assert.Equal(0, rig.Server.TimeWaitCount);
         var reopened = rig.Server.TcbOf(key)!;
         Assert.Equal(TcpState.SynReceived, reopened.State);
-        Assert.True(reopened.Iss > oldSndMax, $"new ISS {reopened.Iss} not above the old incarnation's {oldSndMax} (old ISS {oldIss})");
+        Assert.True(reopened.Send.Iss > oldSndMax, $"new ISS {reopened.Send.Iss} not above the old incarnation's {oldSndMax} (old ISS {oldIss})");
     }
 
     [Fact]

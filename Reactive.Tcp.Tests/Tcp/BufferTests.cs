@@ -70,31 +70,32 @@ public class BufferTests
     [Fact]
     public void Rtt_estimator_follows_rfc6298()
     {
-        var est = new RttEstimator(TcpConfig.Default with { MinRto = TimeSpan.FromMilliseconds(1) });
-        Assert.Equal(TimeSpan.FromSeconds(1).Ticks, est.Rto);
-        est.Sample(TimeSpan.FromMilliseconds(100).Ticks);
+        var config = TcpConfig.Default with { MinRto = TimeSpan.FromMilliseconds(1) };
+        var est = new RttEstimator(config);
+        Assert.Equal(TimeSpan.FromSeconds(1).Ticks, est.Rto(config));
+        est.Sample(TimeSpan.FromMilliseconds(100).Ticks, config);
         Assert.Equal(TimeSpan.FromMilliseconds(100).Ticks, est.Srtt);
         Assert.Equal(TimeSpan.FromMilliseconds(50).Ticks, est.RttVar);
-        Assert.Equal(TimeSpan.FromMilliseconds(300).Ticks, est.Rto);
-        est.Sample(TimeSpan.FromMilliseconds(200).Ticks);
+        Assert.Equal(TimeSpan.FromMilliseconds(300).Ticks, est.Rto(config));
+        est.Sample(TimeSpan.FromMilliseconds(200).Ticks, config);
         // RTTVAR = 3/4·50 + 1/4·|100−200| = 62.5 ms; SRTT = 7/8·100 + 1/8·200 = 112.5 ms.
         Assert.Equal(TimeSpan.FromMilliseconds(62.5).Ticks, est.RttVar);
         Assert.Equal(TimeSpan.FromMilliseconds(112.5).Ticks, est.Srtt);
         est.OnTimeout();
         est.OnTimeout();
-        Assert.Equal(4 * TimeSpan.FromMilliseconds(362.5).Ticks, est.Rto);
+        Assert.Equal(4 * TimeSpan.FromMilliseconds(362.5).Ticks, est.Rto(config));
         est.ResetBackoff();
-        Assert.Equal(TimeSpan.FromMilliseconds(362.5).Ticks, est.Rto);
+        Assert.Equal(TimeSpan.FromMilliseconds(362.5).Ticks, est.Rto(config));
     }
 
     [Fact]
     public void Minimart_preset_keeps_a_fixed_two_second_transmit_check()
     {
         var est = new RttEstimator(TcpConfig.Minimart);
-        est.Sample(TimeSpan.FromMilliseconds(5).Ticks);
+        est.Sample(TimeSpan.FromMilliseconds(5).Ticks, TcpConfig.Minimart);
         est.OnTimeout();
         est.OnTimeout();
-        Assert.Equal(TimeSpan.FromSeconds(2).Ticks, est.Rto);
+        Assert.Equal(TimeSpan.FromSeconds(2).Ticks, est.Rto(TcpConfig.Minimart));
         Assert.Equal(536, TcpConfig.Minimart.Mss);
         Assert.Equal(65535, TcpConfig.Minimart.ReceiveBufferSize);
         Assert.Equal(TimeSpan.FromSeconds(240), 2 * TcpConfig.Minimart.Msl);

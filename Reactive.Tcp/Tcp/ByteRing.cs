@@ -27,10 +27,10 @@ internal struct ByteRing
     }
 
     /// <summary>Total bytes the ring can hold.</summary>
-    public int Capacity => _capacity;
+    public readonly int Capacity => _capacity;
 
     /// <summary>Whether storage is currently rented.</summary>
-    public bool HasStorage => _storage is not null;
+    public readonly bool HasStorage => _storage is not null;
 
     /// <summary>
     /// Rings holding rented storage, across the process: a leak check for soak tests (a connection
@@ -64,7 +64,7 @@ internal struct ByteRing
     public int Count { get; private set; }
 
     /// <summary>Room left after the committed region.</summary>
-    public int Free => _capacity - Count;
+    public readonly int Free => _capacity - Count;
 
     /// <summary>Appends as much of <paramref name="data"/> as fits; returns how much was copied.</summary>
     public int Append(ReadOnlySpan<byte> data)

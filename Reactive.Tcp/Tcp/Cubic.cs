@@ -20,23 +20,19 @@ public sealed class Cubic : ICongestionControl
     public string Name => "cubic";
 
     /// <inheritdoc />
-    public void Start(Tcb tcb, long now)
-    {
-        tcb.Cwnd = (long)tcb.Config.InitialCongestionWindowSegments * tcb.EffectiveMss;
-        tcb.Ssthresh = long.MaxValue;
-        _epochStart = -1;
-    }
+    /// <remarks>CUBIC keeps the initial window; its curve starts at the first congestion-avoidance ACK.</remarks>
+    public void Start(ICongestionContext connection, long now) => _epochStart = -1;
 
     /// <inheritdoc />
-    public void OnAck(Tcb tcb, long ackedBytes, long now)
+    public void OnAck(ICongestionContext connection, long ackedBytes, long now)
     {
-        int mss = tcb.EffectiveMss;
-        if (tcb.Cwnd < tcb.Ssthresh)
+        int mss = connection.Mss;
+        if (connection.Cwnd < connection.Ssthresh)
         {
-            tcb.Cwnd += Math.Min(ackedBytes, mss); // Slow start as in Reno (RFC 9438 §4.10).
+            connection.Cwnd += Math.Min(ackedBytes, mss); // Slow start as in Reno (RFC 9438 §4.10).
             return;
         }
-        double cwnd = (double)tcb.Cwnd / mss;
+        double cwnd = (double)connection.Cwnd / mss;
         if (_epochStart < 0)
         {
             // First congestion-avoidance ACK with no loss behind it: start the curve here.
@@ -45,7 +41,7 @@ public sealed class Cubic : ICongestionControl
             if (_wMax < cwnd) { _wMax = cwnd; _k = 0; }
             _wEst = cwnd;
         }
-        double rtt = Math.Max(tcb.SmoothedRtt, TimeSpan.TicksPerMillisecond) / (double)TimeSpan.TicksPerSecond;
+        double rtt = Math.Max(connection.SmoothedRtt, TimeSpan.TicksPerMillisecond) / (double)TimeSpan.TicksPerSecond;
         double t = (now - _epochStart) / (double)TimeSpan.TicksPerSecond;
         double target = C * Math.Pow(t + rtt - _k, 3) + _wMax;
         target = Math.Clamp(target, cwnd, 1.5 * cwnd);
@@ -56,14 +52,14 @@ public sealed class Cubic : ICongestionControl
 
         if (_wEst > target) _cwndSegments = Math.Max(_cwndSegments, _wEst);
         else _cwndSegments += (target - cwnd) / cwnd * ((double)ackedBytes / mss);
-        tcb.Cwnd = Math.Max((long)(_cwndSegments * mss), tcb.Cwnd);
+        connection.Cwnd = Math.Max((long)(_cwndSegments * mss), connection.Cwnd);
     }
 
     /// <inheritdoc />
-    public void OnCongestionEvent(Tcb tcb, long now)
+    public void OnCongestionEvent(ICongestionContext connection, long now)
     {
-        int mss = tcb.EffectiveMss;
-        double cwnd = (double)tcb.Cwnd / mss;
+        int mss = connection.Mss;
+        double cwnd = (double)connection.Cwnd / mss;
         // Fast convergence (RFC 9438 §4.7): release bandwidth sooner when the maximum keeps falling.
         _wMax = cwnd < _wLastMax ? cwnd * (1 + Beta) / 2 : cwnd;
         _wLastMax = cwnd;
@@ -72,19 +68,19 @@ public sealed class Cubic : ICongestionControl
         _epochStart = now;
         _cwndSegments = reduced;
         _wEst = reduced;
-        tcb.Ssthresh = (long)(reduced * mss);
-        tcb.Cwnd = tcb.Ssthresh;
+        connection.Ssthresh = (long)(reduced * mss);
+        connection.Cwnd = connection.Ssthresh;
     }
 
     /// <inheritdoc />
-    public void OnRetransmissionTimeout(Tcb tcb, long now)
+    public void OnRetransmissionTimeout(ICongestionContext connection, long now)
     {
-        int mss = tcb.EffectiveMss;
-        double cwnd = (double)tcb.Cwnd / mss;
+        int mss = connection.Mss;
+        double cwnd = (double)connection.Cwnd / mss;
         _wMax = cwnd;
         _wLastMax = cwnd;
-        tcb.Ssthresh = Math.Max((long)(Math.Max(tcb.BytesInFlight, tcb.Cwnd) * Beta), 2L * mss);
-        tcb.Cwnd = mss;
+        connection.Ssthresh = Math.Max((long)(Math.Max(connection.BytesInFlight, connection.Cwnd) * Beta), 2L * mss);
+        connection.Cwnd = mss;
         _epochStart = -1; // The curve restarts when congestion avoidance resumes.
     }
 }

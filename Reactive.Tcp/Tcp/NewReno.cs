@@ -10,31 +10,31 @@ public sealed class NewReno : ICongestionControl
     public string Name => "newreno";
 
     /// <inheritdoc />
-    public void Start(Tcb tcb, long now)
+    /// <remarks>NewReno keeps the initial window the connection opened with.</remarks>
+    public void Start(ICongestionContext connection, long now)
     {
-        tcb.Cwnd = (long)tcb.Config.InitialCongestionWindowSegments * tcb.EffectiveMss;
-        tcb.Ssthresh = long.MaxValue;
     }
 
     /// <inheritdoc />
-    public void OnAck(Tcb tcb, long ackedBytes, long now)
+    public void OnAck(ICongestionContext connection, long ackedBytes, long now)
     {
-        int mss = tcb.EffectiveMss;
-        if (tcb.Cwnd < tcb.Ssthresh) tcb.Cwnd += Math.Min(ackedBytes, mss);
-        else tcb.Cwnd += Math.Max(1, (long)mss * mss / tcb.Cwnd);
+        int mss = connection.Mss;
+        long cwnd = connection.Cwnd;
+        if (cwnd < connection.Ssthresh) connection.Cwnd = cwnd + Math.Min(ackedBytes, mss);
+        else connection.Cwnd = cwnd + Math.Max(1, (long)mss * mss / cwnd);
     }
 
     /// <inheritdoc />
-    public void OnCongestionEvent(Tcb tcb, long now)
+    public void OnCongestionEvent(ICongestionContext connection, long now)
     {
-        tcb.Ssthresh = Math.Max((tcb.SndMax - tcb.SndUna) / 2, 2L * tcb.EffectiveMss);
-        tcb.Cwnd = tcb.Ssthresh;
+        connection.Ssthresh = Math.Max((connection.SndMax - connection.SndUna) / 2, 2L * connection.Mss);
+        connection.Cwnd = connection.Ssthresh;
     }
 
     /// <inheritdoc />
-    public void OnRetransmissionTimeout(Tcb tcb, long now)
+    public void OnRetransmissionTimeout(ICongestionContext connection, long now)
     {
-        tcb.Ssthresh = Math.Max(tcb.BytesInFlight / 2, 2L * tcb.EffectiveMss);
-        tcb.Cwnd = tcb.EffectiveMss;
+        connection.Ssthresh = Math.Max(connection.BytesInFlight / 2, 2L * connection.Mss);
+        connection.Cwnd = connection.Mss;
     }
 }

@@ -6,7 +6,13 @@ namespace Reactive.Tcp.Tcp;
 /// The transmission control block: everything one connection remembers between events
 /// (RFC 9293 §3.3.1). Owned by exactly one step at a time; only <see cref="TcpStep"/> changes it.
 /// </summary>
-public sealed class Tcb
+/// <remarks>
+/// Held in typed parts, each a struct kept inline and reached by reference (<c>ref tcb.Send</c>),
+/// so the block stays one object: the send and receive sequence spaces, loss recovery, the
+/// congestion window, ECN, timestamps, the RTT estimator and the timers. The public properties
+/// are read-only views of them for the host, tests and benchmarks.
+/// </remarks>
+public sealed partial class Tcb
 {
     /// <summary>Creates a block in <see cref="TcpState.Closed"/> (or <see cref="TcpState.Listen"/> for a listener's half-open child).</summary>
     /// <param name="key">The 4-tuple.</param>
@@ -17,16 +23,11 @@ public sealed class Tcb
     {
         Key = key;
         Config = config;
-        Iss = iss;
         State = state;
-        SndUna = SndNxt = SndMax = EcnRecover = iss;
-        SendBufferStart = iss + 1;
-        _sendBuffer = new ByteRing(config.SendBufferSize);
-        _receiveBuffer = new ByteRing(config.ReceiveBufferSize);
+        _send = new SendSequenceSpace(iss, config.SendBufferSize, config.DefaultPeerMss);
+        _ecn = new EcnState(iss);
+        _receive = new ReceiveSequenceSpace(config.ReceiveBufferSize, config.WindowScaling);
         _rtt = new RttEstimator(config);
-        PeerMss = config.DefaultPeerMss;
-        if (config.WindowScaling)
-            while ((config.ReceiveBufferSize >> _offeredRcvShift) > 65535 && _offeredRcvShift < 14) _offeredRcvShift++;
     }
 
     /// <summary>The 4-tuple.</summary>
@@ -34,260 +35,123 @@ public sealed class Tcb
     /// <summary>Tunables.</summary>
     public TcpConfig Config { get; }
     /// <summary>Current state.</summary>
-    public TcpState State { get; internal set; }
+    public TcpState State { get => (TcpState)_state; internal set => _state = (byte)value; }
+    private byte _state; // a byte each, like the other narrow fields: the block's size is a tracked figure
     /// <summary>Why the connection failed, once it has.</summary>
-    public TcpError Error { get; internal set; }
+    public TcpError Error { get => (TcpError)_error; internal set => _error = (byte)value; }
+    private byte _error;
     /// <summary>Created by a listener for an arriving SYN (a RST in SYN-RECEIVED then ends it quietly).</summary>
     public bool PassiveOpen { get; internal set; }
 
     // --- send sequence space ---
-    /// <summary>Initial send sequence number.</summary>
-    public SeqNum Iss { get; }
+    /// <summary>The send side: sequence variables, the peer's window and MSS, queued data and our FIN.</summary>
+    internal ref SendSequenceSpace Send => ref _send;
+    private SendSequenceSpace _send;
     /// <summary>Oldest unacknowledged sequence number.</summary>
-    public SeqNum SndUna { get; internal set; }
+    public SeqNum SndUna => _send.Una;
     /// <summary>Next sequence number to send.</summary>
-    public SeqNum SndNxt { get; internal set; }
+    public SeqNum SndNxt => _send.Nxt;
     /// <summary>Highest sequence number sent so far (SND.NXT can fall back below it after a timeout).</summary>
-    public SeqNum SndMax { get; internal set; }
+    public SeqNum SndMax => _send.Max;
     /// <summary>Peer's window in bytes, already scaled.</summary>
-    public long SndWnd { get => _sndWnd; internal set => _sndWnd = ClampToInt(value); }
-    private int _sndWnd;
-    /// <summary>Largest window the peer has offered.</summary>
-    public long MaxSndWnd { get => _maxSndWnd; internal set => _maxSndWnd = ClampToInt(value); }
-    private int _maxSndWnd;
-    /// <summary>Segment sequence number used for the last window update.</summary>
-    public SeqNum SndWl1 { get; internal set; }
-    /// <summary>Segment acknowledgment number used for the last window update.</summary>
-    public SeqNum SndWl2 { get; internal set; }
+    public long SndWnd => _send.Wnd;
     /// <summary>Shift applied to the peer's window field (0 unless both sides sent window scale).</summary>
-    public int SndWndShift { get => _sndWndShift; internal set => _sndWndShift = ClampToByte(value); }
-    private byte _sndWndShift;
-    /// <summary>MSS the peer announced (536 when it announced none).</summary>
-    public int PeerMss { get => _peerMss; internal set => _peerMss = ClampToUShort(value); }
-    private ushort _peerMss;
+    public int SndWndShift => _send.WndShift;
     /// <summary>Largest payload the path MTU allows (RFC 1191), once ICMP has lowered it; int.MaxValue until then.</summary>
-    public int PathMss { get; internal set; } = int.MaxValue;
+    public int PathMss => _send.PathMss;
     /// <summary>Largest payload we put in one segment.</summary>
-    public int EffectiveMss => Math.Max(1, Math.Min(Math.Min(PeerMss, Config.Mss), PathMss));
-
-    /// <summary>Sequence number of the first byte in <see cref="SendBuffer"/>.</summary>
-    internal SeqNum SendBufferStart { get; set; }
+    public int EffectiveMss => _send.EffectiveMss(Config.Mss);
+    /// <summary>Data sent and not yet acknowledged (bytes of sequence space).</summary>
+    public int BytesInFlight => _send.BytesInFlight;
     /// <summary>Unacknowledged and unsent application data.</summary>
-    internal ref ByteRing SendBuffer => ref _sendBuffer;
-    private ByteRing _sendBuffer;
-    /// <summary>Sequence number just past the last byte queued by the application.</summary>
-    internal SeqNum SendDataEnd => SendBufferStart + SendBuffer.Count;
+    internal ref ByteRing SendBuffer => ref _send.Buffer;
+    /// <summary>Sequence number of the first byte in <see cref="SendBuffer"/>.</summary>
+    internal SeqNum SendBufferStart => _send.BufferStart;
     /// <summary>The application asked to close: a FIN follows the queued data.</summary>
-    public bool FinQueued { get; internal set; }
-    /// <summary>Our FIN has been sent at least once.</summary>
-    public bool FinSent { get; internal set; }
-    /// <summary>Our FIN's sequence number, once sent.</summary>
-    internal SeqNum FinSeq { get; set; }
+    public bool FinQueued => _send.FinQueued;
     /// <summary>Bytes of send buffer free for the application.</summary>
-    public int SendBufferFree => FinQueued ? 0 : SendBuffer.Free;
+    public int SendBufferFree => _send.BufferFree;
 
     // --- receive sequence space ---
-    /// <summary>Initial receive sequence number.</summary>
-    public SeqNum Irs { get; internal set; }
+    /// <summary>The receive side: sequence variables, advertised window, received data, the peer's FIN, delayed-ACK bookkeeping.</summary>
+    internal ref ReceiveSequenceSpace Receive => ref _receive;
+    private ReceiveSequenceSpace _receive;
     /// <summary>Next sequence number expected.</summary>
-    public SeqNum RcvNxt { get; internal set; }
-    /// <summary>Highest right edge of the window we advertised; data beyond it is trimmed.</summary>
-    internal SeqNum RcvAdvertisedEdge { get; set; }
+    public SeqNum RcvNxt => _receive.Nxt;
     /// <summary>Shift we apply to our window field (0 unless both sides sent window scale).</summary>
-    public int RcvWndShift { get => _rcvWndShift; internal set => _rcvWndShift = ClampToByte(value); }
-    private byte _rcvWndShift;
-    /// <summary>The peer's SYN carried a window-scale option.</summary>
-    internal bool PeerOfferedWindowScale { get; set; }
-    /// <summary>Shift we offer in our SYN.</summary>
-    internal int OfferedRcvShift => _offeredRcvShift;
-    private readonly byte _offeredRcvShift;
-    /// <summary>In-order undelivered data, then out-of-order data at its offset.</summary>
-    internal ref ByteRing ReceiveBuffer => ref _receiveBuffer;
-    private ByteRing _receiveBuffer;
-    /// <summary>Out-of-order ranges held beyond RCV.NXT.</summary>
-    internal ref ReassemblyRanges OutOfOrder => ref _outOfOrder;
-    private ReassemblyRanges _outOfOrder = new(maxRanges: 64);
-    /// <summary>Sequence number of the peer's FIN once seen (possibly ahead of RCV.NXT).</summary>
-    internal SeqNum? PeerFinSeq { get; set; }
-    /// <summary>The peer's FIN has been taken in order.</summary>
-    public bool PeerFinReceived { get; internal set; }
-    /// <summary>The application has been told that no more data will arrive.</summary>
-    internal bool ReceiveCompletedSignalled { get; set; }
-    /// <summary>Bytes the application will still take.</summary>
-    internal long ReadCredit { get; set; }
+    public int RcvWndShift => _receive.WndShift;
     /// <summary>Bytes received in order and not yet delivered.</summary>
-    public int ReceiveQueued => ReceiveBuffer.Count;
-    /// <summary>Window we last advertised (bytes).</summary>
-    internal long LastAdvertisedWindow { get => _lastAdvertisedWindow; set => _lastAdvertisedWindow = ClampToInt(value); }
-    private int _lastAdvertisedWindow;
+    public int ReceiveQueued => _receive.Queued;
+    /// <summary>In-order undelivered data, then out-of-order data at its offset.</summary>
+    internal ref ByteRing ReceiveBuffer => ref _receive.Buffer;
 
-    // --- retransmission and congestion ---
-    /// <summary>RTO estimator.</summary>
+    // --- round-trip time ---
+    /// <summary>RTO estimator, and the round trip being timed.</summary>
     internal ref RttEstimator Rtt => ref _rtt;
     private RttEstimator _rtt;
     /// <summary>Smoothed RTT (ticks); 0 before the first sample.</summary>
     public long SmoothedRtt => Rtt.Srtt;
-    /// <summary>Current retransmission timeout (ticks).</summary>
-    public long RetransmissionTimeout => Rtt.Rto;
-    /// <summary>Sequence number whose acknowledgment ends the RTT measurement in progress.</summary>
-    internal SeqNum? RttSeq { get; set; }
-    /// <summary>When the timed segment was sent.</summary>
-    internal long RttStart { get; set; }
-    /// <summary>Consecutive timeouts of the oldest unacknowledged segment.</summary>
-    public int Retries { get; internal set; }
-    /// <summary>Congestion window (bytes); long.MaxValue when congestion control is off.</summary>
-    public long Cwnd { get; internal set; } = long.MaxValue;
+
+    // --- congestion control ---
+    /// <summary>The congestion window, slow-start threshold and controller.</summary>
+    internal ref CongestionWindow Congestion => ref _congestion;
+    private CongestionWindow _congestion = new();
+    /// <summary>Congestion window (bytes); long.MaxValue when congestion control is off (or before the handshake).</summary>
+    public long Cwnd => _congestion.Cwnd;
     /// <summary>Slow-start threshold (bytes).</summary>
-    public long Ssthresh { get; internal set; } = long.MaxValue;
-    /// <summary>
-    /// The congestion controller, or null when congestion control is off. Made on first use after
-    /// the handshake (an idle connection has none): it is then started as of the handshake, with
-    /// the congestion window and threshold left as they are.
-    /// </summary>
-    public ICongestionControl? Congestion
-    {
-        get
-        {
-            if (_congestion is not null || !CongestionControlled) return _congestion;
-            var congestion = Config.CongestionControl();
-            if (_congestionStartedAt != long.MinValue)
-            {
-                (long cwnd, long ssthresh) = (Cwnd, Ssthresh);
-                congestion.Start(this, _congestionStartedAt);
-                (Cwnd, Ssthresh) = (cwnd, ssthresh);
-            }
-            return _congestion = congestion;
-        }
-    }
+    public long Ssthresh => _congestion.Ssthresh;
 
-    private ICongestionControl? _congestion;
-    private long _congestionStartedAt = long.MinValue;
-
-    /// <summary>Whether the connection runs congestion control (<see cref="TcpConfig.InitialCongestionWindowSegments"/> &gt; 0).</summary>
-    internal bool CongestionControlled => Config.InitialCongestionWindowSegments > 0;
-
-    /// <summary>
-    /// Sets the initial congestion window at establishment. A controller is made to do so but
-    /// kept only if one already exists: <see cref="Congestion"/> makes the lasting one when it is
-    /// first needed, replaying this start, so idle connections hold none.
-    /// </summary>
-    internal void StartCongestionControl(long now)
-    {
-        if (!CongestionControlled) return;
-        _congestionStartedAt = now;
-        (_congestion ?? Config.CongestionControl()).Start(this, now);
-    }
-
-    /// <summary>Duplicate ACKs in a row.</summary>
-    internal int DupAcks { get => _dupAcks; set => _dupAcks = ClampToUShort(value); }
-    private ushort _dupAcks;
-    /// <summary>In fast recovery until SND.UNA passes <see cref="Recover"/>.</summary>
-    internal bool InRecovery { get; set; }
-    /// <summary>NewReno's recovery point (RFC 6582).</summary>
-    internal SeqNum Recover { get; set; }
-
-    // --- selective acknowledgment (RFC 2018, RFC 6675) ---
+    // --- loss recovery ---
+    /// <summary>Duplicate ACKs, fast recovery, the SACK scoreboard and recovery rounds, the tail loss probe.</summary>
+    internal ref LossRecovery Recovery => ref _recovery;
+    private LossRecovery _recovery = new();
     /// <summary>Both sides sent SACK-permitted: ACKs carry SACK blocks and loss recovery uses them.</summary>
-    public bool SackEnabled { get; internal set; }
-    /// <summary>Ranges above SND.UNA the peer reported holding (the sender's scoreboard).</summary>
-    internal ref ReassemblyRanges Scoreboard => ref _scoreboard;
-    private ReassemblyRanges _scoreboard = new(maxRanges: 32);
-    /// <summary>Highest sequence number retransmitted in the current recovery round.</summary>
-    internal SeqNum HighRxt { get; set; }
-    /// <summary>An ACK arrived since the current recovery round started: the peer is still answering.</summary>
-    internal bool AckedThisRound { get; set; }
-    /// <summary>Unacknowledged, un-SACKed data below this was sent over a round trip ago and is presumed lost.</summary>
-    internal SeqNum LossEdge { get; set; }
-    /// <summary>SND.MAX when the current recovery round started.</summary>
-    internal SeqNum RoundStartSndMax { get; set; }
-    /// <summary>When the current round of hole retransmissions started (a hole still open a round trip later is lost again).</summary>
-    internal long RecoveryRoundStart { get; set; }
-    /// <summary>Extra bytes the first duplicate ACKs let out beyond the congestion window (RFC 3042).</summary>
-    internal long LimitedTransmit { get => _limitedTransmit; set => _limitedTransmit = ClampToInt(value); }
-    private int _limitedTransmit;
-    /// <summary>Start of the out-of-order range that the latest arrival touched (reported first, RFC 2018 §4).</summary>
-    internal SeqNum? LatestOutOfOrder { get; set; }
+    public bool SackEnabled => _recovery.SackEnabled;
 
     // --- explicit congestion notification (RFC 3168) ---
+    /// <summary>What the SYNs agreed on ECN, and the echo and CWR owed.</summary>
+    internal ref EcnState Ecn => ref _ecn;
+    private EcnState _ecn;
     /// <summary>Both SYNs agreed on ECN: new data goes out ECN-capable and congestion marks are echoed and obeyed.</summary>
-    public bool EcnEnabled { get; internal set; }
-    /// <summary>Our SYN asked for ECN (only the first one does; a retransmitted SYN falls back, RFC 3168 §6.1.1.1).</summary>
-    internal bool EcnRequested { get; set; }
-    /// <summary>A CE mark arrived: every ACK carries ECE until the peer's CWR says it has reacted.</summary>
-    internal bool EcnEchoing { get; set; }
-    /// <summary>We reduced the window for an ECE: the next new data segment carries CWR.</summary>
-    internal bool EcnCwrPending { get; set; }
-    /// <summary>SND.MAX at the last reduction for ECE: ECE on ACKs up to here is the same congestion (once per window).</summary>
-    internal SeqNum EcnRecover { get; set; }
+    public bool EcnEnabled => _ecn.Enabled;
     /// <summary>Times the congestion window was reduced for an ECN echo.</summary>
-    public int EcnReductions { get; internal set; }
+    public int EcnReductions => _ecn.Reductions;
 
-    // --- timers (absolute ticks; long.MaxValue = not armed) ---
-    /// <summary>When the retransmission timer fires.</summary>
-    public long TransmitCheckAt { get; internal set; } = long.MaxValue;
-    /// <summary>When the next zero-window probe goes out.</summary>
-    public long PersistAt { get; internal set; } = long.MaxValue;
+    // --- timers ---
+    /// <summary>Every deadline of the connection (see <see cref="TcpTimers"/>).</summary>
+    internal ref TcpTimers Timers => ref _timers;
+    private TcpTimers _timers = new();
+    /// <summary>When the retransmission timer fires (long.MaxValue: not armed).</summary>
+    public long TransmitCheckAt => _timers[TimerKind.TransmitCheck];
+    /// <summary>When the next zero-window probe goes out (long.MaxValue: not armed).</summary>
+    public long PersistAt => _timers[TimerKind.Persist];
+    /// <summary>When TIME-WAIT ends (long.MaxValue: not armed).</summary>
+    public long TimeWaitAt => _timers[TimerKind.TimeWait];
+    /// <summary>When a delayed ACK goes out (long.MaxValue: not armed).</summary>
+    public long DelayedAckAt => _timers[TimerKind.DelayedAck];
+    /// <summary>When the next keep-alive probe goes out (long.MaxValue: not armed).</summary>
+    public long KeepAliveAt => _timers[TimerKind.KeepAlive];
+    /// <summary>When a tail loss probe goes out (long.MaxValue: not armed).</summary>
+    public long ProbeAt => _timers[TimerKind.TailLossProbe];
+    /// <summary>When SACK recovery looks again at holes whose resends may have been lost (long.MaxValue: not armed).</summary>
+    public long RecoveryCheckAt => _timers[TimerKind.RecoveryCheck];
+    /// <summary>The earliest armed deadline, or long.MaxValue.</summary>
+    public long NextDeadline => _timers.NextDeadline;
     /// <summary>Backoff count of the persist timer.</summary>
-    internal int PersistBackoff { get => _persistBackoff; set => _persistBackoff = ClampToByte(value); }
+    internal int PersistBackoff { get => _persistBackoff; set => _persistBackoff = Narrow.ToByte(value); }
     private byte _persistBackoff;
-    /// <summary>When TIME-WAIT ends.</summary>
-    public long TimeWaitAt { get; internal set; } = long.MaxValue;
-    /// <summary>When a delayed ACK goes out.</summary>
-    public long DelayedAckAt { get; internal set; } = long.MaxValue;
-    /// <summary>Full-sized in-order segments received since our last ACK.</summary>
-    internal int UnackedSegments { get => _unackedSegments; set => _unackedSegments = ClampToUShort(value); }
-    private ushort _unackedSegments;
-    /// <summary>
-    /// Segments still to acknowledge at once before delayed ACKs resume: after any disorder the
-    /// sender is recovering with a small window, which the ACK timer must not hold up.
-    /// </summary>
-    internal int QuickAcks { get => _quickAcks; set => _quickAcks = ClampToByte(value); }
-    private byte _quickAcks;
-    /// <summary>How many segments quick-ACK mode lasts.</summary>
-    internal const int QuickAckSegments = 16;
-    /// <summary>Largest payload seen from the peer: what "full-sized" means for delayed ACKs.</summary>
-    internal int LargestSegmentSeen { get => _largestSegmentSeen; set => _largestSegmentSeen = ClampToUShort(value); }
-    private ushort _largestSegmentSeen;
-    /// <summary>When the next keep-alive probe goes out.</summary>
-    public long KeepAliveAt { get; internal set; } = long.MaxValue;
     /// <summary>Keep-alive probes sent without an answer.</summary>
-    internal int KeepAliveProbesSent { get => _keepAliveProbesSent; set => _keepAliveProbesSent = ClampToUShort(value); }
+    internal int KeepAliveProbesSent { get => _keepAliveProbesSent; set => _keepAliveProbesSent = Narrow.ToUShort(value); }
     private ushort _keepAliveProbesSent;
 
     // --- timestamps (RFC 7323) ---
+    /// <summary>Whether timestamps are on, TS.Recent and our clock.</summary>
+    internal ref TimestampState Timestamps => ref _timestamps;
+    private TimestampState _timestamps;
     /// <summary>Both sides sent the timestamps option: every segment carries one.</summary>
-    public bool TimestampsEnabled { get; internal set; }
-    /// <summary>The peer's timestamp to echo (TS.Recent).</summary>
-    internal uint TsRecent { get; set; }
-    /// <summary>The ACK number of our last ACK (Last.ACK.sent), to decide which TSval to echo.</summary>
-    internal SeqNum LastAckSent { get; set; }
-    /// <summary>Our timestamp clock at the last step (milliseconds of <c>now</c>).</summary>
-    internal uint TsNow { get; set; }
-
-    /// <summary>When a tail loss probe goes out (RFC 8985 §7): outstanding data has had no ACK for two round trips.</summary>
-    public long ProbeAt { get; internal set; } = long.MaxValue;
-    /// <summary>A tail loss probe is out and unanswered: no second one until an ACK arrives.</summary>
-    internal bool ProbeOutstanding { get; set; }
-    /// <summary>When SACK recovery looks again at holes whose resends may have been lost.</summary>
-    public long RecoveryCheckAt { get; internal set; } = long.MaxValue;
-
-    /// <summary>The earliest armed deadline, or long.MaxValue.</summary>
-    public long NextDeadline =>
-        Math.Min(Math.Min(Math.Min(TransmitCheckAt, RecoveryCheckAt), Math.Min(PersistAt, TimeWaitAt)), Math.Min(Math.Min(DelayedAckAt, KeepAliveAt), ProbeAt));
-
-    /// <summary>Data sent and not yet acknowledged (bytes of sequence space).</summary>
-    public int BytesInFlight => SndNxt - SndUna;
+    public bool TimestampsEnabled => _timestamps.Enabled;
 
     /// <summary>Gives the send and receive buffers back to the pool once the connection is gone.</summary>
-    // Narrow fields keep an idle connection small (issue 5). Each value's range fits its field
-    // (windows ≤ 65535 << 14, shifts ≤ 14, MSS and segment sizes ≤ 65535, small counters); the clamp
-    // only guards against a value outside it wrapping into a wrong one.
-    private static int ClampToInt(long value) => (int)Math.Clamp(value, int.MinValue, int.MaxValue);
-
-    private static ushort ClampToUShort(int value) => (ushort)Math.Clamp(value, 0, ushort.MaxValue);
-
-    private static byte ClampToByte(int value) => (byte)Math.Clamp(value, 0, byte.MaxValue);
-
     internal void ReleaseBuffers()
     {
         SendBuffer.Release();

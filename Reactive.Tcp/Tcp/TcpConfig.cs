@@ -85,7 +85,12 @@ public sealed record TcpConfig
     /// <summary>Initial congestion window in segments (RFC 6928: 10); 0 disables congestion control.</summary>
     public int InitialCongestionWindowSegments { get; init; } = 10;
 
-    /// <summary>Congestion controller for each new connection (CUBIC by default, RFC 9438).</summary>
+    /// <summary>
+    /// Makes the congestion controller of each connection: CUBIC by default (RFC 9438),
+    /// <see cref="NewReno"/>, or any <see cref="ICongestionControl"/> of your own. Called once per
+    /// connection, when it first needs one (before its first data goes out after the handshake),
+    /// so an idle connection holds none; unused when <see cref="InitialCongestionWindowSegments"/> is 0.
+    /// </summary>
     public Func<ICongestionControl> CongestionControl { get; init; } = () => new Cubic();
 
     /// <summary>

@@ -12,14 +12,14 @@ public static partial class TcpStep
     private static bool OnAck(Tcb tcb, in TcpSegment seg, long now, TcpEffects fx)
     {
         var ack = seg.Ack;
-        if (ack > tcb.SndMax)
+        if (ack > tcb.Send.Max)
         {
             // Acknowledges something never sent.
             SendChallengeAck(tcb, fx);
             fx.Dropped = true;
             return false;
         }
-        if (ack < tcb.SndUna - (int)Math.Min(tcb.MaxSndWnd, int.MaxValue))
+        if (ack < tcb.Send.Una - (int)Math.Min(tcb.Send.MaxWnd, int.MaxValue))
         {
             // Far below SND.UNA: a blind injection attempt (RFC 5961 §5.2).
             SendChallengeAck(tcb, fx);
@@ -27,41 +27,41 @@ public static partial class TcpStep
             return false;
         }
 
-        long scaledWindow = (long)seg.Window << tcb.SndWndShift;
-        tcb.AckedThisRound = true;
-        if (tcb.SackEnabled && seg.Options.SackCount > 0) TakeSackBlocks(tcb, seg);
-        if (ack > tcb.SndUna)
+        long scaledWindow = (long)seg.Window << tcb.Send.WndShift;
+        tcb.Recovery.AckedThisRound = true;
+        if (tcb.Recovery.SackEnabled && seg.Options.SackCount > 0) TakeSackBlocks(tcb, seg);
+        if (ack > tcb.Send.Una)
         {
             OnNewAck(tcb, ack, now, fx);
             // RFC 7323 §4: with timestamps every new ACK measures the round trip, retransmissions
             // included, since the echo says which transmission it answers.
-            if (tcb.TimestampsEnabled && seg.Options.HasTimestamps && seg.Options.TsEcr != 0)
+            if (tcb.Timestamps.Enabled && seg.Options.HasTimestamps && seg.Options.TsEcr != 0)
             {
-                long rttMs = unchecked((int)(tcb.TsNow - seg.Options.TsEcr));
-                if (rttMs >= 0 && rttMs < 600_000) tcb.Rtt.Sample(Math.Max(rttMs, 1) * TimeSpan.TicksPerMillisecond);
+                long rttMs = unchecked((int)(tcb.Timestamps.Now - seg.Options.TsEcr));
+                if (rttMs >= 0 && rttMs < 600_000) tcb.Rtt.Sample(Math.Max(rttMs, 1) * TimeSpan.TicksPerMillisecond, tcb.Config);
             }
         }
-        else if (ack == tcb.SndUna && seg.Payload.Length == 0 && (seg.Flags & (TcpFlags.Syn | TcpFlags.Fin)) == 0
-                 && scaledWindow == tcb.SndWnd && tcb.SndMax > tcb.SndUna)
+        else if (ack == tcb.Send.Una && seg.Payload.Length == 0 && (seg.Flags & (TcpFlags.Syn | TcpFlags.Fin)) == 0
+                 && scaledWindow == tcb.Send.Wnd && tcb.Send.Max > tcb.Send.Una)
         {
             OnDuplicateAck(tcb, now, fx);
         }
         if (seg.Has(TcpFlags.Ece)) OnEcnEcho(tcb, ack, now);
 
         // Window update, only from a segment at least as new as the last one used (RFC 9293 §3.10.7.4).
-        if (tcb.SndWl1 < seg.Seq || (tcb.SndWl1 == seg.Seq && tcb.SndWl2 <= ack))
+        if (tcb.Send.Wl1 < seg.Seq || (tcb.Send.Wl1 == seg.Seq && tcb.Send.Wl2 <= ack))
         {
-            tcb.SndWnd = scaledWindow;
-            tcb.MaxSndWnd = Math.Max(tcb.MaxSndWnd, scaledWindow);
-            tcb.SndWl1 = seg.Seq;
-            tcb.SndWl2 = ack;
-            if (scaledWindow > 0) { tcb.PersistAt = long.MaxValue; tcb.PersistBackoff = 0; }
+            tcb.Send.Wnd = scaledWindow;
+            tcb.Send.MaxWnd = Math.Max(tcb.Send.MaxWnd, scaledWindow);
+            tcb.Send.Wl1 = seg.Seq;
+            tcb.Send.Wl2 = ack;
+            if (scaledWindow > 0) { tcb.Timers.Disarm(TimerKind.Persist); tcb.PersistBackoff = 0; }
         }
 
         // With SACK, enough data held above SND.UNA means it is lost whether or not the ACKs
         // counted as duplicates (RFC 6675 §5, IsLost(SND.UNA)).
-        if (tcb.SackEnabled && !tcb.InRecovery && tcb.Cwnd != long.MaxValue && tcb.Config.DupAckThreshold > 0
-            && tcb.Scoreboard.BytesBelow(tcb.SndMax) >= tcb.Config.DupAckThreshold * tcb.EffectiveMss)
+        if (tcb.Recovery.SackEnabled && !tcb.Recovery.InRecovery && tcb.Congestion.Active && tcb.Config.DupAckThreshold > 0
+            && tcb.Recovery.Scoreboard.BytesBelow(tcb.Send.Max) >= tcb.Config.DupAckThreshold * tcb.EffectiveMss)
             EnterSackRecovery(tcb, now, fx);
 
         if (OurFinAcked(tcb))
@@ -83,47 +83,46 @@ public static partial class TcpStep
     }
 
     /// <summary>True once the peer has acknowledged our FIN.</summary>
-    private static bool OurFinAcked(Tcb tcb) => tcb.FinSent && tcb.SndUna > tcb.FinSeq;
+    private static bool OurFinAcked(Tcb tcb) => tcb.Send.FinSent && tcb.Send.Una > tcb.Send.FinSeq;
 
     private static void OnNewAck(Tcb tcb, SeqNum ack, long now, TcpEffects fx)
     {
-        int acked = ack - tcb.SndUna;
-        var dataEnd = SeqNum.Min(ack, tcb.SendDataEnd);
-        int released = dataEnd - tcb.SendBufferStart;
+        int acked = ack - tcb.Send.Una;
+        var dataEnd = SeqNum.Min(ack, tcb.Send.DataEnd);
+        int released = dataEnd - tcb.Send.BufferStart;
         if (released > 0)
         {
-            tcb.SendBuffer.Discard(released);
-            tcb.SendBufferStart = tcb.SendBufferStart + released;
+            tcb.Send.Buffer.Discard(released);
+            tcb.Send.BufferStart = tcb.Send.BufferStart + released;
             fx.SendSpaceFreed = true;
         }
-        tcb.SndUna = ack;
-        if (tcb.SndNxt < ack) tcb.SndNxt = ack;
-        tcb.ProbeAt = long.MaxValue; // Re-armed by Output while data stays outstanding.
-        tcb.ProbeOutstanding = false;
-        tcb.Scoreboard.DiscardBelow(ack);
-        if (tcb.HighRxt < ack) tcb.HighRxt = ack;
-        tcb.LimitedTransmit = 0;
+        tcb.Send.Una = ack;
+        if (tcb.Send.Nxt < ack) tcb.Send.Nxt = ack;
+        tcb.Timers.Disarm(TimerKind.TailLossProbe); // Re-armed by Output while data stays outstanding.
+        tcb.Recovery.ProbeOutstanding = false;
+        tcb.Recovery.Scoreboard.DiscardBelow(ack);
+        if (tcb.Recovery.HighRxt < ack) tcb.Recovery.HighRxt = ack;
+        tcb.Recovery.LimitedTransmit = 0;
 
         // Karn: only a segment sent once gives a sample (retransmission clears RttSeq).
-        if (tcb.RttSeq is { } timed && ack >= timed)
+        if (tcb.Rtt.TimedSeq is { } timed && ack >= timed)
         {
-            tcb.Rtt.Sample(now - tcb.RttStart);
-            tcb.RttSeq = null;
+            tcb.Rtt.Sample(now - tcb.Rtt.TimedAt, tcb.Config);
+            tcb.Rtt.TimedSeq = null;
         }
         tcb.Rtt.ResetBackoff();
-        tcb.Retries = 0;
 
-        if (tcb.Cwnd != long.MaxValue)
+        if (tcb.Congestion.Active)
         {
             int mss = tcb.EffectiveMss;
-            if (tcb.InRecovery)
+            if (tcb.Recovery.InRecovery)
             {
-                if (ack >= tcb.Recover)
+                if (ack >= tcb.Recovery.Recover)
                 {
-                    tcb.InRecovery = false;
-                    tcb.Cwnd = Math.Max(Math.Min(tcb.Ssthresh, tcb.BytesInFlight + mss), mss);
+                    tcb.Recovery.InRecovery = false;
+                    tcb.Congestion.Cwnd = Math.Max(Math.Min(tcb.Congestion.Ssthresh, tcb.Send.BytesInFlight + mss), mss);
                 }
-                else if (tcb.SackEnabled)
+                else if (tcb.Recovery.SackEnabled)
                 {
                     // RFC 6675: the scoreboard, not the ACK count, says what to resend (see Output).
                 }
@@ -131,51 +130,52 @@ public static partial class TcpStep
                 {
                     // Partial ACK (RFC 6582): the next hole is lost too; resend it now.
                     RetransmitOldest(tcb, now, fx);
-                    tcb.Cwnd = Math.Max(tcb.Cwnd - acked + mss, mss);
+                    tcb.Congestion.Cwnd = Math.Max(tcb.Congestion.Cwnd - acked + mss, mss);
                 }
             }
             else
             {
-                tcb.Congestion?.OnAck(tcb, acked, now);
+                CongestionController(tcb, now)?.OnAck(tcb, acked, now);
             }
         }
-        else if (tcb.InRecovery && ack >= tcb.Recover)
+        else if (tcb.Recovery.InRecovery && ack >= tcb.Recovery.Recover)
         {
-            tcb.InRecovery = false;
+            tcb.Recovery.InRecovery = false;
         }
-        if (!tcb.InRecovery) tcb.DupAcks = 0;
+        if (!tcb.Recovery.InRecovery) tcb.Recovery.DupAcks = 0;
 
-        tcb.TransmitCheckAt = tcb.SndUna == tcb.SndMax ? long.MaxValue : now + tcb.Rtt.Rto;
+        if (tcb.Send.Una == tcb.Send.Max) tcb.Timers.Disarm(TimerKind.TransmitCheck);
+        else tcb.Timers.Arm(TimerKind.TransmitCheck, now + tcb.Rtt.Rto(tcb.Config));
     }
 
     private static void OnDuplicateAck(Tcb tcb, long now, TcpEffects fx)
     {
         int threshold = tcb.Config.DupAckThreshold;
         if (threshold <= 0) return;
-        tcb.DupAcks++;
+        tcb.Recovery.DupAcks++;
         int mss = tcb.EffectiveMss;
-        if (tcb.InRecovery)
+        if (tcb.Recovery.InRecovery)
         {
             // Each dup ACK means a segment left the network; with SACK, the pipe estimate says so instead.
-            if (tcb.Cwnd != long.MaxValue && !tcb.SackEnabled) tcb.Cwnd += mss;
+            if (tcb.Congestion.Active && !tcb.Recovery.SackEnabled) tcb.Congestion.Cwnd += mss;
             return;
         }
-        if (tcb.SackEnabled && tcb.Cwnd != long.MaxValue)
+        if (tcb.Recovery.SackEnabled && tcb.Congestion.Active)
         {
-            if (tcb.InRecovery) return;
-            if (tcb.DupAcks >= threshold) { EnterSackRecovery(tcb, now, fx); return; }
+            if (tcb.Recovery.InRecovery) return;
+            if (tcb.Recovery.DupAcks >= threshold) { EnterSackRecovery(tcb, now, fx); return; }
             // Limited transmit (RFC 3042): each of the first duplicate ACKs lets one new segment out.
-            tcb.LimitedTransmit = tcb.DupAcks * mss;
+            tcb.Recovery.LimitedTransmit = tcb.Recovery.DupAcks * mss;
             return;
         }
-        if (tcb.DupAcks != threshold) return;
+        if (tcb.Recovery.DupAcks != threshold) return;
         // Fast retransmit (RFC 5681 §3.2), not again for losses from the same window (RFC 6582 §3.2).
-        tcb.InRecovery = true;
-        tcb.Recover = tcb.SndMax;
-        if (tcb.Congestion is { } congestion)
+        tcb.Recovery.InRecovery = true;
+        tcb.Recovery.Recover = tcb.Send.Max;
+        if (CongestionController(tcb, now) is { } controller)
         {
-            congestion.OnCongestionEvent(tcb, now);
-            tcb.Cwnd = tcb.Ssthresh + 3L * mss; // NewReno's inflation for the three segments that left
+            controller.OnCongestionEvent(tcb, now);
+            tcb.Congestion.Cwnd = tcb.Congestion.Ssthresh + 3L * mss; // NewReno's inflation for the three segments that left
         }
         RetransmitOldest(tcb, now, fx);
     }
@@ -183,12 +183,12 @@ public static partial class TcpStep
     /// <summary>Adds the peer's SACK blocks to the scoreboard, ignoring any that are stale or claim unsent data.</summary>
     private static void TakeSackBlocks(Tcb tcb, in TcpSegment seg)
     {
-        var una = SeqNum.Max(tcb.SndUna, seg.Ack);
+        var una = SeqNum.Max(tcb.Send.Una, seg.Ack);
         for (int i = 0; i < seg.Options.SackCount; i++)
         {
             var block = seg.Options.Sack[i];
-            if (block.Right <= block.Left || block.Right <= una || block.Right > tcb.SndMax) continue;
-            tcb.Scoreboard.Add(SeqNum.Max(block.Left, una), block.Right);
+            if (block.Right <= block.Left || block.Right <= una || block.Right > tcb.Send.Max) continue;
+            tcb.Recovery.Scoreboard.Add(SeqNum.Max(block.Left, una), block.Right);
         }
     }
 
@@ -196,15 +196,15 @@ public static partial class TcpStep
     private static void EnterSackRecovery(Tcb tcb, long now, TcpEffects fx)
     {
         int mss = tcb.EffectiveMss;
-        tcb.InRecovery = true;
-        tcb.Recover = tcb.SndMax;
-        tcb.Congestion?.OnCongestionEvent(tcb, now);
-        tcb.HighRxt = tcb.SndUna;
-        tcb.RecoveryRoundStart = now;
-        tcb.RoundStartSndMax = tcb.SndMax;
-        tcb.LossEdge = tcb.SndUna;
-        tcb.AckedThisRound = false;
-        tcb.LimitedTransmit = 0;
+        tcb.Recovery.InRecovery = true;
+        tcb.Recovery.Recover = tcb.Send.Max;
+        CongestionController(tcb, now)?.OnCongestionEvent(tcb, now);
+        tcb.Recovery.HighRxt = tcb.Send.Una;
+        tcb.Recovery.RoundStart = now;
+        tcb.Recovery.RoundStartSndMax = tcb.Send.Max;
+        tcb.Recovery.LossEdge = tcb.Send.Una;
+        tcb.Recovery.AckedThisRound = false;
+        tcb.Recovery.LimitedTransmit = 0;
         // The first hole goes out at once, whatever the pipe says (RFC 6675 §5, step 4.3).
         RetransmitHole(tcb, now, fx, force: true);
     }
@@ -216,21 +216,21 @@ public static partial class TcpStep
     private static int RetransmitHole(Tcb tcb, long now, TcpEffects fx, bool force)
     {
         var highSack = LostLimit(tcb);
-        var from = SeqNum.Max(tcb.HighRxt, tcb.SndUna);
-        if (!tcb.Scoreboard.NextGap(from, highSack, out var start, out int gap)) return 0;
-        int dataLeft = Math.Max(0, tcb.SendDataEnd - start);
+        var from = SeqNum.Max(tcb.Recovery.HighRxt, tcb.Send.Una);
+        if (!tcb.Recovery.Scoreboard.NextGap(from, highSack, out var start, out int gap)) return 0;
+        int dataLeft = Math.Max(0, tcb.Send.DataEnd - start);
         int length = Math.Min(Math.Min(PayloadRoom(tcb), gap), dataLeft);
-        bool fin = tcb.FinSent && start + length == tcb.FinSeq && gap > length;
+        bool fin = tcb.Send.FinSent && start + length == tcb.Send.FinSeq && gap > length;
         if (length == 0 && !fin) return 0;
-        if (!force && SackPipe(tcb) + length > tcb.Cwnd) return 0;
+        if (!force && SackPipe(tcb) + length > tcb.Congestion.Cwnd) return 0;
         var flags = TcpFlags.Ack | (fin ? TcpFlags.Fin : 0);
         var segment = Make(tcb, flags, start);
-        if (length > 0) SetPayload(tcb, ref segment, start - tcb.SendBufferStart, length);
-        tcb.HighRxt = start + length + (fin ? 1 : 0);
-        tcb.RttSeq = null;
+        if (length > 0) SetPayload(tcb, ref segment, start - tcb.Send.BufferStart, length);
+        tcb.Recovery.HighRxt = start + length + (fin ? 1 : 0);
+        tcb.Rtt.TimedSeq = null;
         fx.Retransmissions++;
         fx.Send(segment);
-        if (tcb.TransmitCheckAt == long.MaxValue) tcb.TransmitCheckAt = now + tcb.Rtt.Rto;
+        tcb.Timers.ArmIfDisarmed(TimerKind.TransmitCheck, now + tcb.Rtt.Rto(tcb.Config));
         return Math.Max(length, 1);
     }
 
@@ -241,9 +241,9 @@ public static partial class TcpStep
     private static long SackPipe(Tcb tcb)
     {
         var highSack = LostLimit(tcb);
-        long above = Math.Max(0, tcb.SndMax - highSack);
-        var rxt = SeqNum.Min(SeqNum.Max(tcb.HighRxt, tcb.SndUna), highSack);
-        long resent = (rxt - tcb.SndUna) - tcb.Scoreboard.BytesBelow(rxt);
+        long above = Math.Max(0, tcb.Send.Max - highSack);
+        var rxt = SeqNum.Min(SeqNum.Max(tcb.Recovery.HighRxt, tcb.Send.Una), highSack);
+        long resent = (rxt - tcb.Send.Una) - tcb.Recovery.Scoreboard.BytesBelow(rxt);
         return above + Math.Max(0, resent);
     }
 
@@ -253,7 +253,7 @@ public static partial class TcpStep
     /// </summary>
     private static SeqNum LostLimit(Tcb tcb)
     {
-        var edge = SeqNum.Max(tcb.Scoreboard.HighestRight(tcb.SndUna), tcb.LossEdge);
-        return SeqNum.Min(SeqNum.Max(edge, tcb.SndUna), tcb.SndMax);
+        var edge = SeqNum.Max(tcb.Recovery.Scoreboard.HighestRight(tcb.Send.Una), tcb.Recovery.LossEdge);
+        return SeqNum.Min(SeqNum.Max(edge, tcb.Send.Una), tcb.Send.Max);
     }
 }

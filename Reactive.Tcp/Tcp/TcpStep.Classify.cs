@@ -24,7 +24,7 @@ public static partial class TcpStep
     public static bool MayReuseTimeWait(Tcb timeWait, in TcpSegment syn)
     {
         if (timeWait.TimestampsEnabled && syn.Options.HasTimestamps)
-            return unchecked((int)(syn.Options.TsVal - timeWait.TsRecent)) > 0;
+            return unchecked((int)(syn.Options.TsVal - timeWait.Timestamps.Recent)) > 0;
         return syn.Seq > timeWait.RcvNxt;
     }
 

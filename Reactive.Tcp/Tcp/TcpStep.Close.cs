@@ -15,14 +15,14 @@ public static partial class TcpStep
                 CloseConnection(tcb, TcpError.None, fx);
                 break;
             case TcpState.SynReceived:
-                tcb.FinQueued = true; // Sent once the handshake completes.
+                tcb.Send.FinQueued = true; // Sent once the handshake completes.
                 break;
             case TcpState.Established:
-                tcb.FinQueued = true;
+                tcb.Send.FinQueued = true;
                 SetState(tcb, TcpState.FinWait1, fx);
                 break;
             case TcpState.CloseWait:
-                tcb.FinQueued = true;
+                tcb.Send.FinQueued = true;
                 SetState(tcb, TcpState.LastAck, fx);
                 break;
         }
@@ -33,7 +33,7 @@ public static partial class TcpStep
     {
         if (tcb.State == TcpState.Closed) return;
         if (tcb.State is TcpState.SynReceived || IsSynchronized(tcb.State) && tcb.State != TcpState.TimeWait)
-            SendReset(tcb, tcb.SndMax, fx); // SND.NXT may have been pulled back; the peer only honours RCV.NXT.
+            SendReset(tcb, tcb.Send.Max, fx); // SND.NXT may have been pulled back; the peer only honours RCV.NXT.
         CloseConnection(tcb, tcb.State == TcpState.TimeWait ? TcpError.None : TcpError.Aborted, fx);
     }
 
@@ -53,9 +53,9 @@ public static partial class TcpStep
     private static void EnterTimeWait(Tcb tcb, long now, TcpEffects fx)
     {
         SetState(tcb, TcpState.TimeWait, fx);
-        tcb.TransmitCheckAt = long.MaxValue;
-        tcb.PersistAt = long.MaxValue;
-        tcb.TimeWaitAt = now + 2 * tcb.Config.Msl.Ticks;
+        tcb.Timers.Disarm(TimerKind.TransmitCheck);
+        tcb.Timers.Disarm(TimerKind.Persist);
+        tcb.Timers.Arm(TimerKind.TimeWait, now + 2 * tcb.Config.Msl.Ticks);
     }
 
     /// <summary>A segment for no connection (RFC 9293 §3.10.7.1): answer with RST unless it is one.</summary>

@@ -16,9 +16,9 @@ public static partial class TcpStep
     /// </summary>
     private static TcpFlags EcnSynFlags(Tcb tcb, bool synAck)
     {
-        if (synAck) return tcb.EcnEnabled ? TcpFlags.Ece : TcpFlags.None;
-        if (tcb.Config.Ecn != EcnMode.On || tcb.Retries > 0) return TcpFlags.None;
-        tcb.EcnRequested = true;
+        if (synAck) return tcb.Ecn.Enabled ? TcpFlags.Ece : TcpFlags.None;
+        if (tcb.Config.Ecn != EcnMode.On || tcb.Rtt.Backoff > 0) return TcpFlags.None;
+        tcb.Ecn.Requested = true;
         return EcnSetupSyn;
     }
 
@@ -30,14 +30,14 @@ public static partial class TcpStep
     private static void NegotiateEcn(Tcb tcb, in TcpSegment seg)
     {
         if (seg.Has(TcpFlags.Ack))
-            tcb.EcnEnabled = tcb.EcnRequested && seg.Has(TcpFlags.Ece) && !seg.Has(TcpFlags.Cwr);
+            tcb.Ecn.Enabled = tcb.Ecn.Requested && seg.Has(TcpFlags.Ece) && !seg.Has(TcpFlags.Cwr);
         else
-            tcb.EcnEnabled = tcb.State == TcpState.Listen && tcb.Config.Ecn != EcnMode.Off && seg.Has(EcnSetupSyn);
+            tcb.Ecn.Enabled = tcb.State == TcpState.Listen && tcb.Config.Ecn != EcnMode.Off && seg.Has(EcnSetupSyn);
     }
 
     /// <summary>ECE on every ACK (not a SYN-ACK) while a congestion mark waits for the peer's CWR.</summary>
     private static TcpFlags EcnAckFlags(Tcb tcb, TcpFlags flags) =>
-        tcb.EcnEchoing && (flags & (TcpFlags.Ack | TcpFlags.Syn | TcpFlags.Rst)) == TcpFlags.Ack ? TcpFlags.Ece : TcpFlags.None;
+        tcb.Ecn.Echoing && (flags & (TcpFlags.Ack | TcpFlags.Syn | TcpFlags.Rst)) == TcpFlags.Ack ? TcpFlags.Ece : TcpFlags.None;
 
     /// <summary>
     /// A new data segment goes out ECN-capable, ECT(0), and carries the CWR owed for a reduction.
@@ -45,12 +45,12 @@ public static partial class TcpStep
     /// </summary>
     private static void MarkNewData(Tcb tcb, ref TcpSegment segment)
     {
-        if (!tcb.EcnEnabled || segment.PayloadLength == 0) return;
+        if (!tcb.Ecn.Enabled || segment.PayloadLength == 0) return;
         segment.Ecn = IpEcn.Ect0;
-        if (tcb.EcnCwrPending)
+        if (tcb.Ecn.CwrPending)
         {
             segment.Flags |= TcpFlags.Cwr;
-            tcb.EcnCwrPending = false;
+            tcb.Ecn.CwrPending = false;
         }
     }
 
@@ -65,12 +65,12 @@ public static partial class TcpStep
     /// </summary>
     private static bool TakeCongestionMarks(Tcb tcb, in TcpSegment seg)
     {
-        if (!tcb.EcnEnabled) return false;
-        if (seg.Has(TcpFlags.Cwr)) tcb.EcnEchoing = false;
+        if (!tcb.Ecn.Enabled) return false;
+        if (seg.Has(TcpFlags.Cwr)) tcb.Ecn.Echoing = false;
         if (seg.Ecn != IpEcn.Ce) return false;
-        tcb.EcnEchoing = true;
+        tcb.Ecn.Echoing = true;
         if (seg.Payload.Length == 0) return false;
-        tcb.QuickAcks = Math.Max(tcb.QuickAcks, 1 + CeQuickAcks); // one is used by this segment itself
+        tcb.Receive.QuickAcks = Math.Max(tcb.Receive.QuickAcks, 1 + CeQuickAcks); // one is used by this segment itself
         return true;
     }
 
@@ -82,11 +82,11 @@ public static partial class TcpStep
     /// </summary>
     private static void OnEcnEcho(Tcb tcb, SeqNum ack, long now)
     {
-        if (!tcb.EcnEnabled || ack <= tcb.EcnRecover) return;
-        tcb.EcnRecover = tcb.SndMax;
-        tcb.EcnCwrPending = true;
-        if (tcb.InRecovery || tcb.Congestion is not { } congestion || tcb.Cwnd == long.MaxValue) return;
-        congestion.OnCongestionEvent(tcb, now);
-        tcb.EcnReductions++;
+        if (!tcb.Ecn.Enabled || ack <= tcb.Ecn.Recover) return;
+        tcb.Ecn.Recover = tcb.Send.Max;
+        tcb.Ecn.CwrPending = true;
+        if (tcb.Recovery.InRecovery || CongestionController(tcb, now) is not { } controller) return;
+        controller.OnCongestionEvent(tcb, now);
+        tcb.Ecn.Reductions++;
     }
 }

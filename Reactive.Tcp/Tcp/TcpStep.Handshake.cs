@@ -9,33 +9,33 @@ public static partial class TcpStep
     {
         if (tcb.State != TcpState.Closed) return;
         SetState(tcb, TcpState.SynSent, fx);
-        tcb.SndUna = tcb.Iss;
-        tcb.SndNxt = tcb.SndMax = tcb.Iss + 1;
+        tcb.Send.Una = tcb.Send.Iss;
+        tcb.Send.Nxt = tcb.Send.Max = tcb.Send.Iss + 1;
         SendSyn(tcb, ack: false, fx);
-        tcb.RttSeq = tcb.SndNxt;
-        tcb.RttStart = now;
-        tcb.TransmitCheckAt = now + tcb.Rtt.Rto;
+        tcb.Rtt.TimedSeq = tcb.Send.Nxt;
+        tcb.Rtt.TimedAt = now;
+        tcb.Timers.Arm(TimerKind.TransmitCheck, now + tcb.Rtt.Rto(tcb.Config));
     }
 
     /// <summary>Sends our SYN (or SYN-ACK) with the options we offer.</summary>
     private static void SendSyn(Tcb tcb, bool ack, TcpEffects fx)
     {
-        var segment = Make(tcb, ack ? TcpFlags.Syn | TcpFlags.Ack : TcpFlags.Syn, tcb.Iss);
+        var segment = Make(tcb, ack ? TcpFlags.Syn | TcpFlags.Ack : TcpFlags.Syn, tcb.Send.Iss);
         segment.Flags |= EcnSynFlags(tcb, ack);
         segment.Options.Mss = (ushort)Math.Min(tcb.Config.Mss, 65535);
-        if (tcb.Config.Timestamps && (!ack || tcb.TimestampsEnabled))
+        if (tcb.Config.Timestamps && (!ack || tcb.Timestamps.Enabled))
         {
             segment.Options.HasTimestamps = true;
-            segment.Options.TsVal = tcb.TsNow;
-            segment.Options.TsEcr = ack ? tcb.TsRecent : 0;
+            segment.Options.TsVal = tcb.Timestamps.Now;
+            segment.Options.TsEcr = ack ? tcb.Timestamps.Recent : 0;
         }
         // SACK-permitted likewise only answers a SYN that offered it (RFC 2018 §2).
-        if (tcb.Config.Sack && (!ack || tcb.SackEnabled)) segment.Options.SackPermitted = true;
+        if (tcb.Config.Sack && (!ack || tcb.Recovery.SackEnabled)) segment.Options.SackPermitted = true;
         // A SYN-ACK offers window scale only when the peer's SYN did (RFC 7323 §2.2).
-        if (tcb.Config.WindowScaling && (!ack || tcb.PeerOfferedWindowScale))
+        if (tcb.Config.WindowScaling && (!ack || tcb.Receive.PeerOfferedWindowScale))
         {
             segment.Options.HasWindowScale = true;
-            segment.Options.WindowScale = (byte)tcb.OfferedRcvShift;
+            segment.Options.WindowScale = (byte)tcb.Receive.OfferedShift;
         }
         fx.Send(segment);
     }
@@ -43,35 +43,29 @@ public static partial class TcpStep
     /// <summary>Takes the peer's SYN: its ISN, MSS and window scale.</summary>
     private static void TakeSyn(Tcb tcb, in TcpSegment seg)
     {
-        tcb.Irs = seg.Seq;
-        tcb.RcvNxt = seg.Seq + 1;
-        tcb.RcvAdvertisedEdge = tcb.RcvNxt;
-        tcb.PeerMss = seg.Options.Mss != 0 ? seg.Options.Mss : tcb.Config.DefaultPeerMss;
-        tcb.PeerOfferedWindowScale = seg.Options.HasWindowScale;
-        tcb.SackEnabled = tcb.Config.Sack && seg.Options.SackPermitted;
-        tcb.TimestampsEnabled = tcb.Config.Timestamps && seg.Options.HasTimestamps;
-        if (tcb.TimestampsEnabled) tcb.TsRecent = seg.Options.TsVal;
+        tcb.Receive.Irs = seg.Seq;
+        tcb.Receive.Nxt = seg.Seq + 1;
+        tcb.Receive.AdvertisedEdge = tcb.Receive.Nxt;
+        tcb.Send.PeerMss = seg.Options.Mss != 0 ? seg.Options.Mss : tcb.Config.DefaultPeerMss;
+        tcb.Receive.PeerOfferedWindowScale = seg.Options.HasWindowScale;
+        tcb.Recovery.SackEnabled = tcb.Config.Sack && seg.Options.SackPermitted;
+        tcb.Timestamps.Enabled = tcb.Config.Timestamps && seg.Options.HasTimestamps;
+        if (tcb.Timestamps.Enabled) tcb.Timestamps.Recent = seg.Options.TsVal;
         NegotiateEcn(tcb, seg);
         if (seg.Options.HasWindowScale && tcb.Config.WindowScaling)
         {
-            tcb.SndWndShift = Math.Min((int)seg.Options.WindowScale, 14);
-            tcb.RcvWndShift = tcb.OfferedRcvShift;
+            tcb.Send.WndShift = Math.Min((int)seg.Options.WindowScale, 14);
+            tcb.Receive.WndShift = tcb.Receive.OfferedShift;
         }
         else
         {
-            tcb.SndWndShift = 0;
-            tcb.RcvWndShift = 0;
+            tcb.Send.WndShift = 0;
+            tcb.Receive.WndShift = 0;
         }
         // The window in a SYN is never scaled (RFC 7323 §2.2).
-        tcb.SndWnd = seg.Window;
-        tcb.MaxSndWnd = Math.Max(tcb.MaxSndWnd, tcb.SndWnd);
-        tcb.SndWl1 = seg.Seq;
-    }
-
-    /// <summary>Congestion state at the moment the connection is established.</summary>
-    private static void StartCongestionControl(Tcb tcb, long now)
-    {
-        tcb.StartCongestionControl(now);
+        tcb.Send.Wnd = seg.Window;
+        tcb.Send.MaxWnd = Math.Max(tcb.Send.MaxWnd, tcb.Send.Wnd);
+        tcb.Send.Wl1 = seg.Seq;
     }
 
     /// <summary>LISTEN: a SYN creates SYN-RECEIVED; anything else ends this would-be connection.</summary>
@@ -83,20 +77,20 @@ public static partial class TcpStep
 
         tcb.PassiveOpen = true;
         TakeSyn(tcb, seg);
-        tcb.SndUna = tcb.Iss;
-        tcb.SndNxt = tcb.SndMax = tcb.Iss + 1;
+        tcb.Send.Una = tcb.Send.Iss;
+        tcb.Send.Nxt = tcb.Send.Max = tcb.Send.Iss + 1;
         SetState(tcb, TcpState.SynReceived, fx);
         SendSyn(tcb, ack: true, fx);
-        tcb.RttSeq = tcb.SndNxt;
-        tcb.RttStart = now;
-        tcb.TransmitCheckAt = now + tcb.Rtt.Rto;
+        tcb.Rtt.TimedSeq = tcb.Send.Nxt;
+        tcb.Rtt.TimedAt = now;
+        tcb.Timers.Arm(TimerKind.TransmitCheck, now + tcb.Rtt.Rto(tcb.Config));
     }
 
     /// <summary>SYN-SENT (RFC 9293 §3.10.7.3).</summary>
     private static void OnSegmentInSynSent(Tcb tcb, in TcpSegment seg, long now, TcpEffects fx)
     {
         bool hasAck = seg.Has(TcpFlags.Ack);
-        if (hasAck && (seg.Ack <= tcb.Iss || seg.Ack > tcb.SndMax))
+        if (hasAck && (seg.Ack <= tcb.Send.Iss || seg.Ack > tcb.Send.Max))
         {
             if (!seg.Has(TcpFlags.Rst)) SendReset(tcb, seg.Ack, fx);
             fx.Dropped = true;
@@ -122,7 +116,7 @@ public static partial class TcpStep
             // Simultaneous open: both SYNs crossed. Answer with SYN-ACK and wait for its ACK.
             SetState(tcb, TcpState.SynReceived, fx);
             SendSyn(tcb, ack: true, fx);
-            tcb.TransmitCheckAt = now + tcb.Rtt.Rto;
+            tcb.Timers.Arm(TimerKind.TransmitCheck, now + tcb.Rtt.Rto(tcb.Config));
         }
     }
 
@@ -130,32 +124,31 @@ public static partial class TcpStep
     private static void AcknowledgeSyn(Tcb tcb, in TcpSegment seg, long now)
     {
         ArmKeepAlive(tcb, now);
-        tcb.SndUna = seg.Ack;
-        if (tcb.SndNxt < tcb.SndUna) tcb.SndNxt = tcb.SndUna;
-        tcb.SndWl2 = seg.Ack;
-        if (tcb.RttSeq is { } timed && seg.Ack >= timed && tcb.Retries == 0) tcb.Rtt.Sample(now - tcb.RttStart);
-        tcb.RttSeq = null;
-        if (tcb.Retries > 0) tcb.Rtt.AfterSynRetransmission(); // RFC 6298 §5.7
-        tcb.Retries = 0;
+        tcb.Send.Una = seg.Ack;
+        if (tcb.Send.Nxt < tcb.Send.Una) tcb.Send.Nxt = tcb.Send.Una;
+        tcb.Send.Wl2 = seg.Ack;
+        if (tcb.Rtt.TimedSeq is { } timed && seg.Ack >= timed && tcb.Rtt.Backoff == 0) tcb.Rtt.Sample(now - tcb.Rtt.TimedAt, tcb.Config);
+        tcb.Rtt.TimedSeq = null;
+        if (tcb.Rtt.Backoff > 0) tcb.Rtt.AfterSynRetransmission(tcb.Config); // RFC 6298 §5.7
         tcb.Rtt.ResetBackoff();
-        tcb.TransmitCheckAt = long.MaxValue;
-        StartCongestionControl(tcb, now);
+        tcb.Timers.Disarm(TimerKind.TransmitCheck);
+        OpenCongestionWindow(tcb);
     }
 
     /// <summary>SYN-RECEIVED: the ACK of our SYN completes the handshake.</summary>
     private static bool CompleteHandshake(Tcb tcb, in TcpSegment seg, long now, TcpEffects fx)
     {
-        if (!(seg.Ack > tcb.SndUna && seg.Ack <= tcb.SndMax))
+        if (!(seg.Ack > tcb.Send.Una && seg.Ack <= tcb.Send.Max))
         {
             SendReset(tcb, seg.Ack, fx);
             fx.Dropped = true;
             return false;
         }
         AcknowledgeSyn(tcb, seg, now);
-        tcb.SndWnd = (long)seg.Window << tcb.SndWndShift;
-        tcb.MaxSndWnd = Math.Max(tcb.MaxSndWnd, tcb.SndWnd);
-        tcb.SndWl1 = seg.Seq;
-        SetState(tcb, tcb.FinQueued ? TcpState.FinWait1 : TcpState.Established, fx);
+        tcb.Send.Wnd = (long)seg.Window << tcb.Send.WndShift;
+        tcb.Send.MaxWnd = Math.Max(tcb.Send.MaxWnd, tcb.Send.Wnd);
+        tcb.Send.Wl1 = seg.Seq;
+        SetState(tcb, tcb.Send.FinQueued ? TcpState.FinWait1 : TcpState.Established, fx);
         fx.Connected = true;
         return true;
     }

@@ -22,7 +22,7 @@ public static partial class TcpStep
     private static void OnPathMtu(Tcb tcb, in TcpEvent ev, TcpEffects fx)
     {
         var quoted = ev.Segment.Seq;
-        if (tcb.State is TcpState.Closed or TcpState.Listen || quoted < tcb.SndUna || quoted >= tcb.SndMax)
+        if (tcb.State is TcpState.Closed or TcpState.Listen || quoted < tcb.Send.Una || quoted >= tcb.Send.Max)
         {
             fx.Dropped = true;
             return;
@@ -33,7 +33,7 @@ public static partial class TcpStep
         // Only ever lowered: an error about a segment sent before an earlier reduction says
         // nothing new, and the MSS we and the peer announced still bound the result.
         int before = tcb.EffectiveMss;
-        if (mss < Math.Min(tcb.PathMss, tcb.Config.Mss)) tcb.PathMss = mss;
+        if (mss < Math.Min(tcb.Send.PathMss, tcb.Config.Mss)) tcb.Send.PathMss = mss;
         // In SYN-SENT the peer's MSS is not known yet: the lower path MSS waits for the first data.
         if (tcb.EffectiveMss >= before || !IsSynchronized(tcb.State)) return;
 
@@ -41,9 +41,9 @@ public static partial class TcpStep
         // SND.UNA so Output resends it at once in smaller segments (as Linux's
         // tcp_simple_retransmit does). A too-small MTU is no sign of congestion, so the congestion
         // window stays as it is.
-        tcb.SndNxt = tcb.SndUna;
-        tcb.RttSeq = null; // Karn: no RTT sample from resent data.
-        tcb.InRecovery = false;
-        tcb.DupAcks = 0;
+        tcb.Send.Nxt = tcb.Send.Una;
+        tcb.Rtt.TimedSeq = null; // Karn: no RTT sample from resent data.
+        tcb.Recovery.InRecovery = false;
+        tcb.Recovery.DupAcks = 0;
     }
 }

@@ -22,7 +22,7 @@ public static partial class TcpStep
 
         // A retransmitted SYN (our SYN-ACK was lost), or in a simultaneous open the peer's
         // SYN-ACK: both repeat the peer's ISN, which sits just below RCV.NXT.
-        if (tcb.State == TcpState.SynReceived && seg.Has(TcpFlags.Syn) && !seg.Has(TcpFlags.Rst) && seg.Seq == tcb.Irs)
+        if (tcb.State == TcpState.SynReceived && seg.Has(TcpFlags.Syn) && !seg.Has(TcpFlags.Rst) && seg.Seq == tcb.Receive.Irs)
         {
             if (!seg.Has(TcpFlags.Ack)) { SendSyn(tcb, ack: true, fx); return false; }
             if (!CompleteHandshake(tcb, seg, now, fx)) return false;
@@ -30,8 +30,8 @@ public static partial class TcpStep
         }
 
         // PAWS (RFC 7323 §5.3): a timestamp older than TS.Recent marks an old duplicate.
-        if (tcb.TimestampsEnabled && seg.Options.HasTimestamps && !seg.Has(TcpFlags.Rst)
-            && unchecked((int)(seg.Options.TsVal - tcb.TsRecent)) < 0)
+        if (tcb.Timestamps.Enabled && seg.Options.HasTimestamps && !seg.Has(TcpFlags.Rst)
+            && unchecked((int)(seg.Options.TsVal - tcb.Timestamps.Recent)) < 0)
         {
             fx.Dropped = true;
             SendOutOfWindowAck(tcb, seg, fx);
@@ -41,12 +41,12 @@ public static partial class TcpStep
         // First: is the segment in the receive window?
         int payloadLength = seg.Payload.Length;
         int segLen = seg.SequenceLength;
-        long window = Math.Max(0, tcb.RcvAdvertisedEdge - tcb.RcvNxt);
-        if (!IsAcceptable(seg.Seq, segLen, tcb.RcvNxt, window))
+        long window = Math.Max(0, tcb.Receive.AdvertisedEdge - tcb.Receive.Nxt);
+        if (!IsAcceptable(seg.Seq, segLen, tcb.Receive.Nxt, window))
         {
             if (seg.Has(TcpFlags.Rst)) { fx.Dropped = true; return false; }
             if (tcb.State == TcpState.TimeWait && seg.Has(TcpFlags.Fin))
-                tcb.TimeWaitAt = now + 2 * tcb.Config.Msl.Ticks; // The peer lost our last ACK: stay the full 2MSL again.
+                tcb.Timers.Arm(TimerKind.TimeWait, now + 2 * tcb.Config.Msl.Ticks); // The peer lost our last ACK: stay the full 2MSL again.
             fx.Dropped = true;
             SendOutOfWindowAck(tcb, seg, fx);
             return false;
@@ -54,14 +54,14 @@ public static partial class TcpStep
 
         // The segment is acceptable: remember its timestamp to echo (RFC 7323 §4.3), and the
         // peer is alive, so keep-alive starts over.
-        if (tcb.TimestampsEnabled && seg.Options.HasTimestamps && seg.Seq <= tcb.LastAckSent)
-            tcb.TsRecent = seg.Options.TsVal;
-        if (tcb.KeepAliveAt != long.MaxValue) ArmKeepAlive(tcb, now);
+        if (tcb.Timestamps.Enabled && seg.Options.HasTimestamps && seg.Seq <= tcb.Timestamps.LastAckSent)
+            tcb.Timestamps.Recent = seg.Options.TsVal;
+        if (tcb.Timers.IsArmed(TimerKind.KeepAlive)) ArmKeepAlive(tcb, now);
 
         // Second: RST (RFC 5961 §3.2): only an exact match resets; in-window earns a challenge ACK.
         if (seg.Has(TcpFlags.Rst))
         {
-            if (seg.Seq != tcb.RcvNxt) { SendChallengeAck(tcb, fx); fx.Dropped = true; return false; }
+            if (seg.Seq != tcb.Receive.Nxt) { SendChallengeAck(tcb, fx); fx.Dropped = true; return false; }
             OnReset(tcb, fx);
             return false;
         }
@@ -77,9 +77,9 @@ public static partial class TcpStep
 
         // Seventh: segment text, trimmed to what the window allows.
         bool ackNow = TakeCongestionMarks(tcb, seg);
-        int skip = tcb.RcvNxt - seg.Seq; // bytes already received (SYN never reaches here)
+        int skip = tcb.Receive.Nxt - seg.Seq; // bytes already received (SYN never reaches here)
         if (skip < 0) skip = 0;
-        var windowEnd = tcb.RcvAdvertisedEdge;
+        var windowEnd = tcb.Receive.AdvertisedEdge;
         int room = Math.Max(0, windowEnd - (seg.Seq + skip));
         int take = Math.Max(0, Math.Min(payloadLength - skip, room));
         bool finFits = seg.Has(TcpFlags.Fin) && take == payloadLength - skip;
@@ -90,19 +90,19 @@ public static partial class TcpStep
             {
                 // Only plain in-order data may wait for a delayed ACK; anything out of order,
                 // trimmed or filling a hole is acknowledged at once (RFC 5681 §4.2).
-                delayable = skip == 0 && seg.Seq == tcb.RcvNxt && take == payloadLength && tcb.OutOfOrder.Count == 0
+                delayable = skip == 0 && seg.Seq == tcb.Receive.Nxt && take == payloadLength && tcb.Receive.OutOfOrder.Count == 0
                             && tcb.Config.DelayedAck > TimeSpan.Zero;
                 Receive(tcb, seg.Seq + skip, seg.Payload.Span.Slice(skip, take));
             }
-            if (!delayable) tcb.QuickAcks = Tcb.QuickAckSegments; // disorder: the sender is recovering
-            else if (tcb.QuickAcks > 0) { tcb.QuickAcks--; delayable = false; }
-            if (delayable && tcb.OutOfOrder.Count == 0)
+            if (!delayable) tcb.Receive.QuickAcks = ReceiveSequenceSpace.QuickAckSegments; // disorder: the sender is recovering
+            else if (tcb.Receive.QuickAcks > 0) { tcb.Receive.QuickAcks--; delayable = false; }
+            if (delayable && tcb.Receive.OutOfOrder.Count == 0)
             {
                 // A segment of two MSS or more (a TSO super-segment handed over whole) is two full-sized segments by itself.
-                tcb.UnackedSegments += take >= 2 * tcb.Config.Mss ? 2 : take >= tcb.LargestSegmentSeen ? 1 : 0;
-                tcb.LargestSegmentSeen = Math.Max(tcb.LargestSegmentSeen, take);
-                if (tcb.UnackedSegments >= 2) ackNow = true; // every second full-sized segment
-                else if (tcb.DelayedAckAt == long.MaxValue) tcb.DelayedAckAt = now + tcb.Config.DelayedAck.Ticks;
+                tcb.Receive.UnackedSegments += take >= 2 * tcb.Config.Mss ? 2 : take >= tcb.Receive.LargestSegmentSeen ? 1 : 0;
+                tcb.Receive.LargestSegmentSeen = Math.Max(tcb.Receive.LargestSegmentSeen, take);
+                if (tcb.Receive.UnackedSegments >= 2) ackNow = true; // every second full-sized segment
+                else tcb.Timers.ArmIfDisarmed(TimerKind.DelayedAck, now + tcb.Config.DelayedAck.Ticks);
             }
             else
             {
@@ -111,8 +111,8 @@ public static partial class TcpStep
         }
 
         // Eighth: FIN, which may arrive ahead of missing data and wait for it.
-        if (finFits && tcb.PeerFinSeq is null && !tcb.PeerFinReceived)
-            tcb.PeerFinSeq = seg.Seq + payloadLength;
+        if (finFits && tcb.Receive.PeerFinSeq is null && !tcb.Receive.PeerFinReceived)
+            tcb.Receive.PeerFinSeq = seg.Seq + payloadLength;
         if (seg.Has(TcpFlags.Fin)) ackNow = true;
         TakeFinIfInOrder(tcb, now, fx);
         return ackNow;
@@ -132,27 +132,27 @@ public static partial class TcpStep
     /// <summary>Stores in-window data: in order it extends RCV.NXT (and pulls in held data); ahead, it is held.</summary>
     private static void Receive(Tcb tcb, SeqNum seq, ReadOnlySpan<byte> data)
     {
-        int offset = seq - tcb.RcvNxt;
-        ref var ring = ref tcb.ReceiveBuffer;
+        int offset = seq - tcb.Receive.Nxt;
+        ref var ring = ref tcb.Receive.Buffer;
         if (offset > 0)
         {
-            if (!tcb.OutOfOrder.Add(seq, seq + data.Length)) return; // No room to track it: the peer will resend.
-            tcb.LatestOutOfOrder = seq;
+            if (!tcb.Receive.OutOfOrder.Add(seq, seq + data.Length)) return; // No room to track it: the peer will resend.
+            tcb.Receive.LatestOutOfOrder = seq;
             ring.WriteAt(ring.Count + offset, data);
             return;
         }
         ring.WriteAt(ring.Count, data);
-        var next = tcb.OutOfOrder.TakeContiguous(tcb.RcvNxt + data.Length);
-        ring.Commit(next - tcb.RcvNxt);
-        tcb.RcvNxt = next;
+        var next = tcb.Receive.OutOfOrder.TakeContiguous(tcb.Receive.Nxt + data.Length);
+        ring.Commit(next - tcb.Receive.Nxt);
+        tcb.Receive.Nxt = next;
     }
 
     /// <summary>Consumes the peer's FIN once every byte before it has arrived.</summary>
     private static void TakeFinIfInOrder(Tcb tcb, long now, TcpEffects fx)
     {
-        if (tcb.PeerFinReceived || tcb.PeerFinSeq is not { } finSeq || finSeq != tcb.RcvNxt) return;
-        tcb.PeerFinReceived = true;
-        tcb.RcvNxt = tcb.RcvNxt + 1;
+        if (tcb.Receive.PeerFinReceived || tcb.Receive.PeerFinSeq is not { } finSeq || finSeq != tcb.Receive.Nxt) return;
+        tcb.Receive.PeerFinReceived = true;
+        tcb.Receive.Nxt = tcb.Receive.Nxt + 1;
         switch (tcb.State)
         {
             case TcpState.SynReceived:
@@ -175,28 +175,28 @@ public static partial class TcpStep
     /// </summary>
     private static bool DeliverReadable(Tcb tcb, TcpEffects fx)
     {
-        ref var ring = ref tcb.ReceiveBuffer;
+        ref var ring = ref tcb.Receive.Buffer;
         bool delivered = false;
-        while (ring.Count > 0 && tcb.ReadCredit > 0)
+        while (ring.Count > 0 && tcb.Receive.ReadCredit > 0)
         {
             // A slice of the ring, not a copy (a wrapped region goes out as two): the bytes stay put
             // until the ring is next written, which no step does before the host has delivered them.
-            var run = ring.HeadRun((int)Math.Min(ring.Count, tcb.ReadCredit));
+            var run = ring.HeadRun((int)Math.Min(ring.Count, tcb.Receive.ReadCredit));
             ring.Discard(run.Length);
-            if (tcb.ReadCredit != long.MaxValue) tcb.ReadCredit -= run.Length;
+            if (tcb.Receive.ReadCredit != long.MaxValue) tcb.Receive.ReadCredit -= run.Length;
             fx.DeliverData(run);
             delivered = true;
         }
-        if (tcb.PeerFinReceived && ring.Count == 0 && !tcb.ReceiveCompletedSignalled)
+        if (tcb.Receive.PeerFinReceived && ring.Count == 0 && !tcb.Receive.CompletedSignalled)
         {
-            tcb.ReceiveCompletedSignalled = true;
+            tcb.Receive.CompletedSignalled = true;
             fx.ReceiveCompleted = true;
         }
-        if (!delivered || tcb.PeerFinReceived || !IsSynchronized(tcb.State)) return false;
+        if (!delivered || tcb.Receive.PeerFinReceived || !IsSynchronized(tcb.State)) return false;
         // Compare what we could advertise now (the field is 16 bits, scaled) with what we did.
         long free = ring.Capacity - ring.Count;
-        long advertisable = Math.Min(free >> tcb.RcvWndShift, 65535) << tcb.RcvWndShift;
+        long advertisable = Math.Min(free >> tcb.Receive.WndShift, 65535) << tcb.Receive.WndShift;
         long threshold = Math.Min(ring.Capacity / 2, tcb.Config.Mss);
-        return advertisable - tcb.LastAdvertisedWindow >= threshold;
+        return advertisable - tcb.Receive.LastAdvertisedWindow >= threshold;
     }
 }

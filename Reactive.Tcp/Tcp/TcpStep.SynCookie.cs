@@ -15,24 +15,24 @@ public static partial class TcpStep
     internal static void RestoreFromSynCookie(Tcb tcb, in TcpSegment ack, int peerMss, bool timestamps, int peerWindowShift, bool sackPermitted)
     {
         tcb.PassiveOpen = true;
-        tcb.Irs = ack.Seq - 1;
-        tcb.RcvNxt = ack.Seq;
+        tcb.Receive.Irs = ack.Seq - 1;
+        tcb.Receive.Nxt = ack.Seq;
         // The window the cookie SYN-ACK advertised: a SYN's is never scaled, so at most 64 KiB.
-        tcb.RcvAdvertisedEdge = tcb.RcvNxt + (int)Math.Min(tcb.ReceiveBuffer.Capacity, 65535);
-        tcb.PeerMss = peerMss;
-        tcb.TimestampsEnabled = timestamps && tcb.Config.Timestamps;
-        if (tcb.TimestampsEnabled) tcb.TsRecent = ack.Options.TsVal;
-        tcb.SackEnabled = tcb.TimestampsEnabled && sackPermitted && tcb.Config.Sack;
-        tcb.PeerOfferedWindowScale = tcb.TimestampsEnabled && peerWindowShift >= 0;
-        if (tcb.PeerOfferedWindowScale && tcb.Config.WindowScaling)
+        tcb.Receive.AdvertisedEdge = tcb.Receive.Nxt + (int)Math.Min(tcb.Receive.Buffer.Capacity, 65535);
+        tcb.Send.PeerMss = peerMss;
+        tcb.Timestamps.Enabled = timestamps && tcb.Config.Timestamps;
+        if (tcb.Timestamps.Enabled) tcb.Timestamps.Recent = ack.Options.TsVal;
+        tcb.Recovery.SackEnabled = tcb.Timestamps.Enabled && sackPermitted && tcb.Config.Sack;
+        tcb.Receive.PeerOfferedWindowScale = tcb.Timestamps.Enabled && peerWindowShift >= 0;
+        if (tcb.Receive.PeerOfferedWindowScale && tcb.Config.WindowScaling)
         {
-            tcb.SndWndShift = Math.Min(peerWindowShift, 14);
-            tcb.RcvWndShift = tcb.OfferedRcvShift;
+            tcb.Send.WndShift = Math.Min(peerWindowShift, 14);
+            tcb.Receive.WndShift = tcb.Receive.OfferedShift;
         }
-        else tcb.SndWndShift = tcb.RcvWndShift = 0;
-        tcb.SndWl1 = tcb.Irs;
-        tcb.SndUna = tcb.Iss;
-        tcb.SndNxt = tcb.SndMax = tcb.Iss + 1;
+        else tcb.Send.WndShift = tcb.Receive.WndShift = 0;
+        tcb.Send.Wl1 = tcb.Receive.Irs;
+        tcb.Send.Una = tcb.Send.Iss;
+        tcb.Send.Nxt = tcb.Send.Max = tcb.Send.Iss + 1;
         tcb.State = TcpState.SynReceived;
     }
 
@@ -61,17 +61,9 @@ public static partial class TcpStep
         if (config.WindowScaling && syn.Options.HasWindowScale)
         {
             synAck.Options.HasWindowScale = true;
-            synAck.Options.WindowScale = (byte)ReceiveShiftFor(config);
+            synAck.Options.WindowScale = (byte)ReceiveSequenceSpace.OfferedShiftFor(config.ReceiveBufferSize);
         }
         return synAck;
-    }
-
-    /// <summary>The window shift a block of this configuration offers (as <see cref="Tcb"/> computes it).</summary>
-    private static int ReceiveShiftFor(TcpConfig config)
-    {
-        int shift = 0;
-        while ((config.ReceiveBufferSize >> shift) > 65535 && shift < 14) shift++;
-        return shift;
     }
 
     /// <summary>

@@ -21,7 +21,7 @@ public static partial class TcpStep
     public static void Handle(Tcb tcb, in TcpEvent ev, long now, TcpEffects effects)
     {
         effects.Clear();
-        tcb.TsNow = (uint)(now / TimeSpan.TicksPerMillisecond);
+        tcb.Timestamps.Now = (uint)(now / TimeSpan.TicksPerMillisecond);
         var before = tcb.State;
         var wasClosed = before == TcpState.Closed && ev.Kind != TcpEventKind.Connect && ev.Kind != TcpEventKind.Segment;
         int transmitMark;
@@ -44,7 +44,7 @@ public static partial class TcpStep
                 OnAbort(tcb, effects);
                 break;
             case TcpEventKind.ReadCredit:
-                tcb.ReadCredit = ev.Count <= 0 ? 0 : tcb.ReadCredit > long.MaxValue - ev.Count ? long.MaxValue : tcb.ReadCredit + ev.Count;
+                tcb.Receive.ReadCredit = ev.Count <= 0 ? 0 : tcb.Receive.ReadCredit > long.MaxValue - ev.Count ? long.MaxValue : tcb.Receive.ReadCredit + ev.Count;
                 break;
             case TcpEventKind.Timer:
                 ackNow = OnTimer(tcb, now, effects);
@@ -90,8 +90,7 @@ public static partial class TcpStep
     {
         tcb.State = TcpState.Closed;
         if (tcb.Error == TcpError.None) tcb.Error = error;
-        tcb.TransmitCheckAt = tcb.PersistAt = tcb.TimeWaitAt = tcb.RecoveryCheckAt = tcb.ProbeAt = long.MaxValue;
-        tcb.DelayedAckAt = tcb.KeepAliveAt = long.MaxValue;
+        tcb.Timers.DisarmAll();
         fx.Closed = true;
         fx.Error = tcb.Error;
     }
@@ -108,18 +107,18 @@ public static partial class TcpStep
         };
         if ((flags & TcpFlags.Ack) != 0)
         {
-            segment.Ack = tcb.RcvNxt;
-            if (tcb.SackEnabled && tcb.OutOfOrder.Count > 0 && (flags & TcpFlags.Syn) == 0) AddSackBlocks(tcb, ref segment.Options);
+            segment.Ack = tcb.Receive.Nxt;
+            if (tcb.Recovery.SackEnabled && tcb.Receive.OutOfOrder.Count > 0 && (flags & TcpFlags.Syn) == 0) AddSackBlocks(tcb, ref segment.Options);
             // Any segment carrying this ACK satisfies a pending delayed ACK.
-            tcb.DelayedAckAt = long.MaxValue;
-            tcb.UnackedSegments = 0;
-            tcb.LastAckSent = tcb.RcvNxt;
+            tcb.Timers.Disarm(TimerKind.DelayedAck);
+            tcb.Receive.UnackedSegments = 0;
+            tcb.Timestamps.LastAckSent = tcb.Receive.Nxt;
         }
-        if (tcb.TimestampsEnabled && (flags & (TcpFlags.Rst | TcpFlags.Syn)) == 0)
+        if (tcb.Timestamps.Enabled && (flags & (TcpFlags.Rst | TcpFlags.Syn)) == 0)
         {
             segment.Options.HasTimestamps = true;
-            segment.Options.TsVal = tcb.TsNow;
-            segment.Options.TsEcr = tcb.TsRecent;
+            segment.Options.TsVal = tcb.Timestamps.Now;
+            segment.Options.TsEcr = tcb.Timestamps.Recent;
         }
         if ((flags & TcpFlags.Rst) == 0) segment.Window = AdvertiseWindow(tcb, (flags & TcpFlags.Syn) != 0);
         return segment;
@@ -131,9 +130,9 @@ public static partial class TcpStep
     /// </summary>
     private static int PayloadRoom(Tcb tcb)
     {
-        int optionBytes = tcb.TimestampsEnabled ? 12 : 0;
-        if (tcb.SackEnabled && tcb.OutOfOrder.Count > 0)
-            optionBytes += 4 + 8 * Math.Min(tcb.OutOfOrder.Count, tcb.TimestampsEnabled ? 3 : 4);
+        int optionBytes = tcb.Timestamps.Enabled ? 12 : 0;
+        if (tcb.Recovery.SackEnabled && tcb.Receive.OutOfOrder.Count > 0)
+            optionBytes += 4 + 8 * Math.Min(tcb.Receive.OutOfOrder.Count, tcb.Timestamps.Enabled ? 3 : 4);
         return Math.Max(1, tcb.EffectiveMss - optionBytes);
     }
 
@@ -145,7 +144,7 @@ public static partial class TcpStep
     private static int OffloadRoom(Tcb tcb, int room)
     {
         int limit = tcb.Config.SendOffloadSize;
-        if (limit <= 0 || tcb.PeerMss < tcb.Config.Mss) return room;
+        if (limit <= 0 || tcb.Send.PeerMss < tcb.Config.Mss) return room;
         int headers = 40 + tcb.EffectiveMss - room; // IPv4 and TCP headers with this segment's options
         return Math.Max(1, (limit - headers) / room) * room;
     }
@@ -156,9 +155,9 @@ public static partial class TcpStep
     /// </summary>
     private static void AddSackBlocks(Tcb tcb, ref TcpOptions options)
     {
-        var ranges = tcb.OutOfOrder.Ranges;
+        var ranges = tcb.Receive.OutOfOrder.Ranges;
         int first = -1;
-        if (tcb.LatestOutOfOrder is { } latest)
+        if (tcb.Receive.LatestOutOfOrder is { } latest)
         {
             for (int i = 0; i < ranges.Count; i++)
                 if (latest >= ranges[i].Left && latest < ranges[i].Right) { first = i; break; }
@@ -173,20 +172,20 @@ public static partial class TcpStep
     /// <summary>The window field to send, remembering the right edge it promises.</summary>
     private static ushort AdvertiseWindow(Tcb tcb, bool syn)
     {
-        long free = tcb.ReceiveBuffer.Capacity - tcb.ReceiveBuffer.Count;
-        int shift = syn ? 0 : tcb.RcvWndShift;
+        long free = tcb.Receive.Buffer.Capacity - tcb.Receive.Buffer.Count;
+        int shift = syn ? 0 : tcb.Receive.WndShift;
         long field = Math.Min(free >> shift, 65535);
         long window = field << shift;
-        var edge = tcb.RcvNxt + (int)window;
-        if (edge > tcb.RcvAdvertisedEdge) tcb.RcvAdvertisedEdge = edge;
-        tcb.LastAdvertisedWindow = window;
+        var edge = tcb.Receive.Nxt + (int)window;
+        if (edge > tcb.Receive.AdvertisedEdge) tcb.Receive.AdvertisedEdge = edge;
+        tcb.Receive.LastAdvertisedWindow = window;
         return (ushort)field;
     }
 
     // SND.MAX, not SND.NXT: after a timeout pulls SND.NXT back, the peer's RCV.NXT is already past
     // it, and a bare ACK below RCV.NXT is unacceptable there: it would be dropped unread and
     // answered with an ACK, and two stacks in that state ACK each other forever (as BSD does).
-    private static void SendAck(Tcb tcb, TcpEffects fx) => fx.Send(Make(tcb, TcpFlags.Ack, tcb.SndMax));
+    private static void SendAck(Tcb tcb, TcpEffects fx) => fx.Send(Make(tcb, TcpFlags.Ack, tcb.Send.Max));
 
     /// <summary>A challenge ACK (RFC 5961): sent only while the stack-wide budget lasts (§7).</summary>
     private static void SendChallengeAck(Tcb tcb, TcpEffects fx)
