@@ -15,7 +15,8 @@ namespace Reactive.Tcp.Tests.Tcp.Steps;
 /// <remarks>
 /// Segments are written in the marble notation (<see cref="SegmentNotation"/>):
 /// <c>[S.] seq 1000 ack 5001 win 65535 &lt;mss 1460&gt;</c>. An arriving segment is built exactly as
-/// written (unwritten window 65535, no options, <c>len N</c> carries pattern bytes). An expected
+/// written (unwritten window 65535, no options, <c>len N</c> carries pattern bytes). The step's
+/// segments are compared as they go on the wire (written by the codec and parsed back). An expected
 /// segment must pin every field (seq, ack when the ACK flag is set, win, options with <c>&lt;&gt;</c>
 /// for none); its IP ECN codepoint is Not-ECT unless written. A mismatch prints expected and actual
 /// segments in that notation, the connection, and the events that led there.
@@ -255,12 +256,7 @@ internal sealed class StepHarness
         var before = _tcb.State;
         TcpStep.Handle(_tcb, ev, _nowTicks, _fx);
         _sent.Clear();
-        foreach (var s in _fx.Transmit)
-        {
-            var copy = s;
-            copy.Payload = s.Payload.ToArray(); // payloads slice the send ring: keep what was sent
-            _sent.Add(copy);
-        }
+        foreach (var s in _fx.Transmit) _sent.Add(OnTheWire(s));
         _delivered.Clear();
         foreach (var d in _fx.Deliver) _delivered.AddRange(d.ToArray());
         _lastEvent = $"{Ms(_nowTicks)} {description}";
@@ -268,6 +264,21 @@ internal sealed class StepHarness
         foreach (var s in _sent) line.Append("\n        sends ").Append(SegmentNotation.Format(s));
         _history.Add(line.ToString());
         return this;
+    }
+
+    /// <summary>
+    /// The segment as the peer gets it: written by the codec and parsed back (so only the SACK
+    /// blocks that fit beside the other options remain, and the payload is a copy, not a slice of
+    /// the send ring); the IP header's ECN codepoint carried over.
+    /// </summary>
+    private static TcpSegment OnTheWire(in TcpSegment s)
+    {
+        var bytes = new byte[TcpCodec.GetHeaderLength(s) + s.PayloadLength];
+        TcpCodec.Write(bytes, s, Key.LocalAddress, Key.RemoteAddress);
+        var reason = TcpCodec.TryParse(bytes, Key.LocalAddress, Key.RemoteAddress, out var parsed);
+        if (reason != DropReason.None) throw new XunitException($"the step sent a segment that does not parse back ({reason}): {SegmentNotation.Format(s)}");
+        parsed.Ecn = s.Ecn;
+        return parsed;
     }
 
     // ---------------------------------------------------------------- expectations on the last step
