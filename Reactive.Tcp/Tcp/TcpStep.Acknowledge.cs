@@ -120,8 +120,10 @@ public static partial class TcpStep
             {
                 if (ack >= tcb.Recover)
                 {
+                    // Full ACK (RFC 6582 §3.2 step 3, option 1): min(ssthresh, max(FlightSize, SMSS) + SMSS),
+                    // so an emptied pipe restarts with two segments, not one that waits for a delayed ACK.
                     tcb.InRecovery = false;
-                    tcb.Cwnd = Math.Max(Math.Min(tcb.Ssthresh, tcb.BytesInFlight + mss), mss);
+                    tcb.Cwnd = Math.Max(Math.Min(tcb.Ssthresh, Math.Max(tcb.BytesInFlight, mss) + mss), mss);
                 }
                 else if (tcb.SackEnabled)
                 {
