@@ -162,18 +162,19 @@ public static partial class TcpStep
             if (tcb.Cwnd != long.MaxValue && !tcb.SackEnabled) tcb.Cwnd += mss;
             return;
         }
-        if (tcb.SackEnabled && tcb.Cwnd != long.MaxValue)
+        if (tcb.DupAcks < threshold)
         {
-            if (tcb.InRecovery) return;
-            if (tcb.DupAcks >= threshold) { EnterSackRecovery(tcb, now, fx); return; }
-            // Limited transmit (RFC 3042): each of the first duplicate ACKs lets one new segment out.
-            tcb.LimitedTransmit = tcb.DupAcks * mss;
+            // Limited transmit (RFC 3042, RFC 5681 §3.2), with or without SACK: each of the first
+            // duplicate ACKs lets one new segment out.
+            if (tcb.Cwnd != long.MaxValue) tcb.LimitedTransmit = tcb.DupAcks * mss;
             return;
         }
+        if (tcb.SackEnabled && tcb.Cwnd != long.MaxValue) { EnterSackRecovery(tcb, now, fx); return; }
         if (tcb.DupAcks != threshold) return;
         // Fast retransmit (RFC 5681 §3.2), not again for losses from the same window (RFC 6582 §3.2).
         tcb.InRecovery = true;
         tcb.Recover = tcb.SndMax;
+        tcb.LimitedTransmit = 0;
         if (tcb.Congestion is { } congestion)
         {
             congestion.OnCongestionEvent(tcb, now);
