@@ -53,6 +53,20 @@ public class AckProcessingTests
     }
 
     [Fact]
+    public void Ack_beyond_snd_nxt_of_data_sent_before_a_timeout_is_acceptable()
+    {
+        // After a timeout SND.NXT goes back to SND.UNA; an ACK of everything sent before is still
+        // valid, so RxTcp bounds the ACK by the highest sequence number sent (SND.MAX), not SND.NXT.
+        var h = Established(NoDelay, syn: "[S] seq 5000 win 65535 <mss 1000>");
+        h.At(2).Send(2000);
+        h.FireNextTimer().Sends("[.] seq 1001 ack 5001 win 65535 <> len 1000");
+        Assert.Equal(2001u, h.SndNxt);
+        h.At(210).Segment("[.] seq 5001 ack 3001 win 65535").SendsNothing().Dropped(false);
+        Assert.Equal(3001u, h.SndUna);
+        Assert.Null(h.RetransmitAt);
+    }
+
+    [Fact]
     public void Ack_of_data_never_sent_is_answered_with_an_ack_and_dropped()
     {
         var h = Established();

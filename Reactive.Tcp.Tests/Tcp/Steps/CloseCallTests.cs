@@ -26,12 +26,24 @@ public class CloseCallTests
     }
 
     [Fact]
-    public void Close_in_syn_received_queues_the_fin_until_the_handshake_completes()
+    public void Close_in_syn_received_queues_the_fin_until_the_handshake_completes_as_rxtcp_chooses()
     {
+        // RFC 9293 §3.10.4 would send the FIN at once when nothing is queued; RxTcp always waits for
+        // the ACK of its SYN (a peer that never sends it is let go by the SYN-ACK retransmission limit).
         var h = SynReceived();
         h.Close().SendsNothing().Is(TcpState.SynReceived);
         h.At(1).Segment("[.] seq 5001 ack 1001 win 65535")
             .Sends("[F.] seq 1001 ack 5001 win 65535 <>")
+            .Is(TcpState.FinWait1);
+    }
+
+    [Fact]
+    public void Data_and_fin_queued_in_syn_received_go_out_together_once_established()
+    {
+        var h = SynReceived();
+        h.Send("hello").Close().SendsNothing();
+        h.At(1).Segment("[.] seq 5001 ack 1001 win 65535")
+            .Sends("[FP.] seq 1001 ack 5001 win 65535 <> len 5 \"hello\"")
             .Is(TcpState.FinWait1);
     }
 

@@ -53,6 +53,16 @@ public class FinProcessingTests
     }
 
     [Fact]
+    public void Fin_at_rcv_nxt_is_taken_even_in_a_zero_window_as_rxtcp_chooses()
+    {
+        // RFC 9293's zero-window allowance names ACK, URG and RST; RxTcp takes a FIN there too, as
+        // it needs no buffer space (the application has simply not read yet).
+        var h = Established(DefaultConfig with { ReceiveBufferSize = 1000 }, credit: 0);
+        h.At(2).Segment("[.] seq 5001 ack 1001 win 65535 len 1000").Sends("[.] seq 1001 ack 6001 win 0 <>");
+        h.At(3).Segment("[F.] seq 6001 ack 1001 win 65535").Sends("[.] seq 1001 ack 6002 win 0 <>").Is(TcpState.CloseWait);
+    }
+
+    [Fact]
     public void Fin_in_fin_wait_1_acknowledging_our_fin_enters_time_wait()
     {
         var h = FinWait1().At(3).Segment("[F.] seq 5001 ack 1002 win 65535")

@@ -75,6 +75,15 @@ public class ReceiveCallTests
     }
 
     [Fact]
+    public void Read_credit_given_before_the_handshake_completes_is_used_when_data_arrives()
+    {
+        var h = SynReceived(credit: 0);
+        h.Credit(3).SendsNothing().Is(TcpState.SynReceived);
+        h.At(1).Segment("[P.] seq 5001 ack 1001 win 65535 \"hello\"").Delivers("hel");
+        Assert.Equal(2, h.ReceiveQueued);
+    }
+
+    [Fact]
     public void End_of_stream_is_signalled_once_only()
     {
         var h = CloseWait();

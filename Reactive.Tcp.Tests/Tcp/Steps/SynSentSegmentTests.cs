@@ -102,6 +102,23 @@ public class SynSentSegmentTests
     }
 
     [Fact]
+    public void Syn_ack_with_every_option_turns_on_timestamps_and_window_scaling()
+    {
+        var h = SynSent().At(5).Segment("[S.] seq 5000 ack 1001 win 65535 <mss 1460,sackOK,TS val 100 ecr 0,wscale 7>")
+            .Sends("[.] seq 1001 ack 5001 win 32768 <TS val 5 ecr 100>");
+        Assert.True(h.SackEnabled);
+        Assert.Equal(7, h.SndWndShift);
+        Assert.Equal(3, h.RcvWndShift);
+    }
+
+    [Fact]
+    public void Simultaneous_open_syn_ack_answers_each_option_the_peers_syn_offered()
+    {
+        SynSent().At(1).Segment("[S] seq 5000 win 65535 <mss 1460,sackOK,TS val 100 ecr 0,wscale 7>")
+            .Sends("[S.] seq 1000 ack 5001 win 65535 <mss 1460,sackOK,TS val 1 ecr 100,wscale 3>");
+    }
+
+    [Fact]
     public void Syn_alone_in_syn_sent_is_a_simultaneous_open_answered_with_a_syn_ack()
     {
         SynSent().At(1).Segment("[S] seq 5000 win 65535 <mss 1460>")

@@ -134,6 +134,15 @@ public class TimeoutTests
     }
 
     [Fact]
+    public void Retransmission_after_close_resends_the_data_and_the_fin_in_one_segment()
+    {
+        var h = Established();
+        h.At(2).Send("hello").Sends("[P.] seq 1001 ack 5001 win 65535 <> len 5 \"hello\"");
+        h.At(3).Close().Sends("[F.] seq 1006 ack 5001 win 65535 <>");
+        h.FireNextTimer().Sends("[FP.] seq 1001 ack 5001 win 65535 <> len 5 \"hello\"").Is(TcpState.FinWait1);
+    }
+
+    [Fact]
     public void Fin_wait_2_arms_no_timer()
     {
         Assert.Null(FinWait2().NextDeadline);

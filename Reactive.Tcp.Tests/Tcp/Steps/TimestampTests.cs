@@ -121,6 +121,32 @@ public class TimestampTests
     }
 
     [Fact]
+    public void Retransmitted_syn_gets_a_syn_ack_echoing_its_newer_timestamp()
+    {
+        // RFC 7323 §4.3: the repeated SYN (SEG.SEQ ≤ Last.ACK.sent) updates TS.Recent, so the peer's
+        // RTT sample from our SYN-ACK times this SYN, not the lost first one a second earlier.
+        SynReceived(syn: TimestampSyn).At(1000).Segment("[S] seq 5000 win 65535 <mss 1460,TS val 1100 ecr 0>")
+            .Sends("[S.] seq 1000 ack 5001 win 65535 <mss 1460,TS val 1000 ecr 1100>");
+    }
+
+    [Fact]
+    public void Repeated_syn_with_an_older_timestamp_does_not_set_ts_recent_back()
+    {
+        SynReceived(syn: TimestampSyn).At(1000).Segment("[S] seq 5000 win 65535 <mss 1460,TS val 50 ecr 0>")
+            .Sends("[S.] seq 1000 ack 5001 win 65535 <mss 1460,TS val 1000 ecr 100>");
+    }
+
+    [Fact]
+    public void Simultaneous_open_echoes_the_timestamp_of_the_peers_syn_ack()
+    {
+        var h = SynSent();
+        h.At(1).Segment("[S] seq 5000 win 65535 <mss 1460,sackOK,TS val 100 ecr 0,wscale 7>");
+        h.At(2).Segment("[S.] seq 5000 ack 1001 win 65535 <mss 1460,sackOK,TS val 101 ecr 1,wscale 7>")
+            .Sends("[.] seq 1001 ack 5001 win 32768 <TS val 2 ecr 101>")
+            .Is(TcpState.Established);
+    }
+
+    [Fact]
     public void Timestamp_clock_wraps_modulo_2_32_milliseconds()
     {
         // 2^32 ms is about 49.7 days: TSval is the step's time in ms, truncated to 32 bits.
