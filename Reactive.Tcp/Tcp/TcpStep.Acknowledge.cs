@@ -119,8 +119,10 @@ public static partial class TcpStep
             {
                 if (ack >= tcb.Recovery.Recover)
                 {
+                    // Full ACK (RFC 6582 §3.2 step 3, option 1): min(ssthresh, max(FlightSize, SMSS) + SMSS),
+                    // so an emptied pipe restarts with two segments, not one that waits for a delayed ACK.
                     tcb.Recovery.InRecovery = false;
-                    tcb.Congestion.Cwnd = Math.Max(Math.Min(tcb.Congestion.Ssthresh, tcb.Send.BytesInFlight + mss), mss);
+                    tcb.Congestion.Cwnd = Math.Max(Math.Min(tcb.Congestion.Ssthresh, Math.Max(tcb.Send.BytesInFlight, mss) + mss), mss);
                 }
                 else if (tcb.Recovery.SackEnabled)
                 {
@@ -160,18 +162,19 @@ public static partial class TcpStep
             if (tcb.Congestion.Active && !tcb.Recovery.SackEnabled) tcb.Congestion.Cwnd += mss;
             return;
         }
-        if (tcb.Recovery.SackEnabled && tcb.Congestion.Active)
+        if (tcb.Recovery.DupAcks < threshold)
         {
-            if (tcb.Recovery.InRecovery) return;
-            if (tcb.Recovery.DupAcks >= threshold) { EnterSackRecovery(tcb, now, fx); return; }
-            // Limited transmit (RFC 3042): each of the first duplicate ACKs lets one new segment out.
-            tcb.Recovery.LimitedTransmit = tcb.Recovery.DupAcks * mss;
+            // Limited transmit (RFC 3042, RFC 5681 §3.2), with or without SACK: each of the first
+            // duplicate ACKs lets one new segment out.
+            if (tcb.Congestion.Active) tcb.Recovery.LimitedTransmit = tcb.Recovery.DupAcks * mss;
             return;
         }
+        if (tcb.Recovery.SackEnabled && tcb.Congestion.Active) { EnterSackRecovery(tcb, now, fx); return; }
         if (tcb.Recovery.DupAcks != threshold) return;
         // Fast retransmit (RFC 5681 §3.2), not again for losses from the same window (RFC 6582 §3.2).
         tcb.Recovery.InRecovery = true;
         tcb.Recovery.Recover = tcb.Send.Max;
+        tcb.Recovery.LimitedTransmit = 0;
         if (CongestionController(tcb, now) is { } controller)
         {
             controller.OnCongestionEvent(tcb, now);

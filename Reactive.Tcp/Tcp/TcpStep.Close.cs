@@ -28,11 +28,15 @@ public static partial class TcpStep
         }
     }
 
-    /// <summary>Abort: RST to the peer in synchronised states, everything dropped.</summary>
+    /// <summary>
+    /// Abort: RST to the peer where it still has a connection to reset (RFC 9293 §3.10.5), everything
+    /// dropped. Not in CLOSING, LAST-ACK or TIME-WAIT: the peer has closed too and may sit in
+    /// TIME-WAIT, which a RST would cut short (RFC 1337).
+    /// </summary>
     private static void OnAbort(Tcb tcb, TcpEffects fx)
     {
         if (tcb.State == TcpState.Closed) return;
-        if (tcb.State is TcpState.SynReceived || IsSynchronized(tcb.State) && tcb.State != TcpState.TimeWait)
+        if (tcb.State is TcpState.SynReceived or TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2 or TcpState.CloseWait)
             SendReset(tcb, tcb.Send.Max, fx); // SND.NXT may have been pulled back; the peer only honours RCV.NXT.
         CloseConnection(tcb, tcb.State == TcpState.TimeWait ? TcpError.None : TcpError.Aborted, fx);
     }

@@ -24,6 +24,10 @@ public static partial class TcpStep
         // SYN-ACK: both repeat the peer's ISN, which sits just below RCV.NXT.
         if (tcb.State == TcpState.SynReceived && seg.Has(TcpFlags.Syn) && !seg.Has(TcpFlags.Rst) && seg.Seq == tcb.Receive.Irs)
         {
+            // Its timestamp is the one to echo (RFC 7323 §4.3: SEG.SEQ ≤ Last.ACK.sent), unless older:
+            // the peer's RTT sample from our answer then times this SYN, not a lost earlier one.
+            if (tcb.TimestampsEnabled && seg.Options.HasTimestamps && unchecked((int)(seg.Options.TsVal - tcb.Timestamps.Recent)) > 0)
+                tcb.Timestamps.Recent = seg.Options.TsVal;
             if (!seg.Has(TcpFlags.Ack)) { SendSyn(tcb, ack: true, fx); return false; }
             if (!CompleteHandshake(tcb, seg, now, fx)) return false;
             return true;
