@@ -38,6 +38,13 @@ public sealed partial class TcpStack
             if (seg.Has(TcpFlags.Ack) && (seg.Flags & (TcpFlags.Syn | TcpFlags.Rst)) == 0
                 && listener.LastCookieAt > now - 2 * SynCookies.Period.Ticks)
                 return AdmitCookieAck(key, seg, now);
+            if ((seg.Flags & (TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Rst)) == 0)
+            {
+                // RFC 9293 §3.10.7.2, fourth: a listener drops a segment with none of SYN, ACK
+                // and RST; only an ACK earns a RST there.
+                Drops.Increment(DropReason.NoConnection);
+                return false;
+            }
         }
         RefuseStatelessly(key, seg, DropReason.NoConnection);
         return false;
