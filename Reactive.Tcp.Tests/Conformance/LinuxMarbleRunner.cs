@@ -28,6 +28,24 @@ internal sealed class LinuxRun
     public long Slid { get; set; }
     /// <summary>Runs it took to play the scenario on time (a late run is played again).</summary>
     public int Attempts { get; set; } = 1;
+    /// <summary>
+    /// The kernel's TCP sockets in the namespace at the end of the run (<c>ss -tanH</c> lines), read
+    /// before the application's sockets are closed; empty unless <see cref="LinuxRunSettings.ReadSockets"/>.
+    /// </summary>
+    public List<string> KernelSockets { get; } = new();
+}
+
+/// <summary>How <see cref="LinuxMarbleRunner"/> runs a scenario beyond what the scenario says.</summary>
+internal sealed record LinuxRunSettings
+{
+    /// <summary>The default: namespaces named <c>rxt-…</c>, no socket table read.</summary>
+    public static readonly LinuxRunSettings Default = new();
+
+    /// <summary>Prefix of the namespace each run creates (<c>PREFIX-xxxxxxxx</c>).</summary>
+    public string NamespacePrefix { get; init; } = "rxt";
+
+    /// <summary>Read the kernel's socket table (<c>ss -tanH</c>) into <see cref="LinuxRun.KernelSockets"/> at the end.</summary>
+    public bool ReadSockets { get; init; }
 }
 
 /// <summary>
@@ -67,13 +85,14 @@ internal static class LinuxMarbleRunner
     public const string TooBusy = "the runner could not keep real time";
 
     /// <summary>Plays the scenario; a run that fell behind real time is repeated (up to three runs in all).</summary>
-    public static LinuxRun Run(MarbleScenario sc)
+    public static LinuxRun Run(MarbleScenario sc, LinuxRunSettings? settings = null)
     {
+        settings ??= LinuxRunSettings.Default;
         // Long scenarios are not worth replaying.
         int tries = sc.EndTime > 30 * TimeSpan.TicksPerSecond ? 1 : 3;
         for (int attempt = 1; ; attempt++)
         {
-            var run = RunOnce(sc);
+            var run = RunOnce(sc, settings);
             run.Attempts = attempt;
             bool onTime = run.WorstLateness <= Math.Max(MaxLateness, sc.Frame / 2) && run.Slid <= SlideBudget;
             if (onTime || attempt == tries)
@@ -85,12 +104,12 @@ internal static class LinuxMarbleRunner
         }
     }
 
-    private static LinuxRun RunOnce(MarbleScenario sc)
+    private static LinuxRun RunOnce(MarbleScenario sc, LinuxRunSettings settings)
     {
         var profile = KernelProfile.For(sc);
         if (profile.NotApplicable is { } na) throw new InvalidOperationException($"Scenario {sc.Name} is n/a for Linux: {na}");
         var run = new LinuxRun { Profile = profile };
-        using var ns = NetworkNamespace.Create("rxt");
+        using var ns = NetworkNamespace.Create(settings.NamespacePrefix);
         foreach (var (key, value) in profile.Sysctls)
         {
             var set = ns.Run("sysctl", "-qw", $"{key}={value}");
@@ -164,6 +183,12 @@ internal static class LinuxMarbleRunner
         }
         run.Slid = clock.Shift;
         clock.WaitUntil(end + Linger.Ticks);
+        if (settings.ReadSockets)
+        {
+            var ss = ns.Run("ss", "-tanH");
+            if (ss.Succeeded) run.KernelSockets.AddRange(ss.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            else run.Problems.Add($"ss -tanH failed: {ss.StandardError.Trim()}");
+        }
         app.Finish();
         capture.Dispose();
 
@@ -340,7 +365,10 @@ internal static class LinuxMarbleRunner
             lock (_gate)
             {
                 uint delta = DeltaAt(s, time);
-                s.Seq = new SeqNum(unchecked(s.Seq.Value - delta));
+                // A RST that acknowledges a segment without ACK has sequence number zero (RFC 9293
+                // §3.10.7.1): that zero is not in the kernel's numbering.
+                bool resetWithoutSequence = (s.Flags & (TcpFlags.Rst | TcpFlags.Ack)) == (TcpFlags.Rst | TcpFlags.Ack) && s.Seq.Value == 0;
+                if (!resetWithoutSequence) s.Seq = new SeqNum(unchecked(s.Seq.Value - delta));
                 if (s.Options.HasTimestamps && _tsDelta is { } ts) s.Options.TsVal = unchecked(s.Options.TsVal - ts);
                 return s;
             }
@@ -642,6 +670,8 @@ internal static class LinuxMarbleRunner
                 case SocketError.ConnectionReset: return TcpError.Reset;
                 case SocketError.TimedOut: return TcpError.TimedOut;
                 case SocketError.ConnectionAborted: return TcpError.Aborted;
+                // EPIPE: Linux's SO_ERROR after a RST in CLOSE-WAIT (tcp_reset), once the reader had the FIN.
+                case SocketError.Shutdown: return TcpError.Reset;
                 default:
                     unknown = true;
                     return TcpError.Aborted;

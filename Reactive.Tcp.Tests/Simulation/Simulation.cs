@@ -38,8 +38,8 @@ internal sealed class Simulation : IDisposable
         });
         Trace = new PacketTrace(traceLength);
         var ledger = new SentLedger();
-        ServerTap = new WireTap(Wire.EndA, "server", Scheduler, Trace, ledger, packetBudget, () => Wire.AToBCounters.Sent + Wire.BToACounters.Sent);
-        ClientTap = new WireTap(Wire.EndB, "client", Scheduler, Trace, ledger, packetBudget, () => Wire.AToBCounters.Sent + Wire.BToACounters.Sent);
+        ServerTap = new WireTap(Wire.EndA, "server", ServerAddress, Scheduler, Trace, ledger, packetBudget, () => Wire.AToBCounters.Sent + Wire.BToACounters.Sent);
+        ClientTap = new WireTap(Wire.EndB, "client", ClientAddress, Scheduler, Trace, ledger, packetBudget, () => Wire.AToBCounters.Sent + Wire.BToACounters.Sent);
 
         // In a quarter of the runs each side starts its sequence numbers just below 2^32, so transfers wrap.
         bool wrapServer = _rng.Next(4) == 0, wrapClient = _rng.Next(4) == 0;

@@ -80,10 +80,12 @@ internal sealed class WireTap : ILink
     private readonly SentLedger _ledger;
     private readonly long _packetBudget;
     private readonly Func<long> _totalPackets;
+    private readonly IPv4Address _address;
 
-    public WireTap(ILink inner, string name, IScheduler scheduler, PacketTrace trace, SentLedger ledger, long packetBudget, Func<long> totalPackets)
+    public WireTap(ILink inner, string name, IPv4Address address, IScheduler scheduler, PacketTrace trace, SentLedger ledger, long packetBudget, Func<long> totalPackets)
     {
         _inner = inner;
+        _address = address;
         _txLabel = name + " tx";
         _rxLabel = name + " rx";
         _scheduler = scheduler;
@@ -122,7 +124,10 @@ internal sealed class WireTap : ILink
     /// <summary>Corrupted packets the parser accepted although their checksums do not verify: a parser bug.</summary>
     public long ParserMisses { get; private set; }
 
-    /// <summary>Corrupted arrivals the parser rejects, by reason: what the stack must have counted.</summary>
+    /// <summary>
+    /// Corrupted arrivals the parser rejects, by reason: what the stack must have counted. A fragment
+    /// (which the parser leaves to reassembly) addressed elsewhere counts as <see cref="DropReason.NotForUs"/>.
+    /// </summary>
     public long[] ExpectedParseDrops { get; } = new long[Enum.GetValues<DropReason>().Length];
 
     /// <summary>The wire carried more packets than any healthy run needs; it was cut.</summary>
@@ -178,8 +183,14 @@ internal sealed class WireTap : ILink
             _trace.Add(_scheduler.Now.UtcTicks, where, packet, "corrupted, checksum-blind: withheld");
             return false;
         }
+        if (reason == DropReason.Fragment && Ipv4Codec.TryParse(packet.Span, out var ip) == DropReason.None && ip.Destination != _address)
+        {
+            // A host reassembles only datagrams addressed to it: a fragment whose destination the
+            // corruption changed is dropped as not for us before reassembly sees it.
+            reason = DropReason.NotForUs;
+        }
         ExpectedParseDrops[(int)reason]++;
-        _trace.Add(_scheduler.Now.UtcTicks, where, packet, "corrupted");
+        _trace.Add(_scheduler.Now.UtcTicks, where, packet, "corrupted" + (reason == DropReason.Fragment ? ", a fragment" : reason == DropReason.NotForUs ? ", a fragment for another address" : ""));
         return true;
     }
 

@@ -227,4 +227,41 @@ public class TcpStepTests
         TcpStep.Handle(tcb, TcpEvent.FromSegment(Peer(TcpFlags.Ack, 9, 8)), 4 * Ms, fx);
         Assert.Equal(0, tcb.BytesInFlight);
     }
+
+    [Fact]
+    public void Syn_in_window_in_passive_syn_received_returns_to_listen_without_a_reply()
+    {
+        var tcb = new Tcb(Key, TcpConfig.Default, new SeqNum(1000), TcpState.Listen);
+        var fx = new TcpEffects();
+        TcpStep.Handle(tcb, TcpEvent.FromSegment(Peer(TcpFlags.Syn, 5000, mss: 1460)), 0, fx);
+        Assert.Equal(TcpState.SynReceived, tcb.State);
+
+        // The peer's SYN again (our SYN-ACK was lost) is answered with the SYN-ACK again.
+        TcpStep.Handle(tcb, TcpEvent.FromSegment(Peer(TcpFlags.Syn, 5000, mss: 1460)), Ms, fx);
+        Assert.Equal(TcpFlags.Syn | TcpFlags.Ack, Assert.Single(fx.Transmit).Flags);
+
+        // A SYN at RCV.NXT (RFC 9293 §3.10.7.4, fourth): the half-open connection ends; the listener stays.
+        TcpStep.Handle(tcb, TcpEvent.FromSegment(Peer(TcpFlags.Syn | TcpFlags.Ack, 5001, 1001, mss: 1460)), 2 * Ms, fx);
+        Assert.Empty(fx.Transmit);
+        Assert.True(fx.Closed);
+        Assert.Equal(TcpError.None, fx.Error);
+        Assert.Equal(TcpState.Closed, tcb.State);
+    }
+
+    [Fact]
+    public void Syn_in_window_in_active_syn_received_gets_a_challenge_ack()
+    {
+        // Simultaneous open: our SYN crossed the peer's, so SYN-RECEIVED was not entered from LISTEN.
+        var tcb = new Tcb(Key, TcpConfig.Default with { WindowScaling = false, Timestamps = false, Sack = false }, new SeqNum(1000));
+        var fx = new TcpEffects();
+        TcpStep.Handle(tcb, TcpEvent.Of(TcpEventKind.Connect), 0, fx);
+        TcpStep.Handle(tcb, TcpEvent.FromSegment(Peer(TcpFlags.Syn, 5000, mss: 1460)), Ms, fx);
+        Assert.Equal(TcpState.SynReceived, tcb.State);
+
+        TcpStep.Handle(tcb, TcpEvent.FromSegment(Peer(TcpFlags.Syn, 5001, mss: 1460)), 2 * Ms, fx);
+        var challenge = Assert.Single(fx.Transmit);
+        Assert.Equal(TcpFlags.Ack, challenge.Flags);
+        Assert.Equal(5001u, challenge.Ack.Value);
+        Assert.Equal(TcpState.SynReceived, tcb.State);
+    }
 }

@@ -70,7 +70,15 @@ public static partial class TcpStep
             return false;
         }
 
-        // Fourth: a SYN in a synchronised state is answered with a challenge ACK (RFC 5961 §4.2).
+        // Fourth: a SYN. In SYN-RECEIVED of a passive open the half-open connection returns to
+        // LISTEN, that is, it ends and the listener stays (RFC 9293 §3.10.7.4, RFC 1122 §4.2.2.20 (e));
+        // in a synchronised state it is answered with a challenge ACK (RFC 5961 §4.2).
+        if (seg.Has(TcpFlags.Syn) && tcb.State == TcpState.SynReceived && tcb.PassiveOpen)
+        {
+            fx.Dropped = true;
+            CloseConnection(tcb, TcpError.None, fx);
+            return false;
+        }
         if (seg.Has(TcpFlags.Syn)) { SendChallengeAck(tcb, fx); fx.Dropped = true; return false; }
 
         // Fifth: the ACK field.

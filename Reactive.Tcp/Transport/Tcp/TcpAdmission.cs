@@ -98,6 +98,13 @@ internal sealed class TcpAdmission(TcpTransport transport) : IStage<TcpInput, Tc
                 if (AdmitCookieAck(key, seg, now) is { } created) downstream.OnNext(input.Creating(created));
                 return;
             }
+            if ((seg.Flags & (TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Rst)) == 0)
+            {
+                // RFC 9293 §3.10.7.2, fourth: a listener drops a segment with none of SYN, ACK
+                // and RST; only an ACK earns a RST there.
+                transport.Drops.Increment(DropReason.NoConnection);
+                return;
+            }
         }
         RefuseStatelessly(key, seg, DropReason.NoConnection);
     }
