@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Reactive.Disposables;
 using Reactive.Tcp.Api;
 using Reactive.Tcp.Linux;
 using RxTcp.Cli.Apps;
@@ -35,6 +36,14 @@ internal static class ServeCommand
             Description = "http only: serve the files below this directory (Content-Length, keep-alive; no listings, nothing outside it).",
             HelpName = "dir",
         };
+        var queues = new Option<int>("--queues")
+        {
+            Description = "Open a multi-queue device (IFF_MULTI_QUEUE) with this many queues and run one complete stack per queue, each on its own reader, writer and event-loop threads, "
+                + "all at --ip and all serving APP. The kernel keeps each connection on one queue (by its flow hash). For connections the kernel opens; a stack's own outgoing connections, and IP fragments, may reach another queue.",
+            HelpName = "n",
+            DefaultValueFactory = _ => 1,
+            CustomParser = r => TunOptions.ParseInt(r, "--queues", 1, 64),
+        };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log each connection as it opens and closes (stderr)." };
         var netstat = new Option<bool>("--netstat") { Description = "Print the live connection table as it changes (stdout): endpoints, state, send/receive queues, RTT, cwnd, and why each connection closed." };
 
@@ -46,6 +55,7 @@ internal static class ServeCommand
         command.Arguments.Add(app);
         command.Options.Add(port);
         command.Options.Add(root);
+        command.Options.Add(queues);
         command.Options.Add(verbose);
         command.Options.Add(netstat);
         command.Validators.Add(result =>
@@ -57,7 +67,7 @@ internal static class ServeCommand
         command.SetAction(parse =>
         {
             var name = parse.GetValue(app)!;
-            return Run(tun.Read(parse), name, (ushort)(parse.GetValue(port) ?? DefaultPort(name)), parse.GetValue(root), parse.GetValue(verbose), parse.GetValue(netstat));
+            return Run(tun.Read(parse) with { Queues = parse.GetValue(queues) }, name, (ushort)(parse.GetValue(port) ?? DefaultPort(name)), parse.GetValue(root), parse.GetValue(verbose), parse.GetValue(netstat));
         });
         return command;
     }
@@ -92,12 +102,13 @@ internal static class ServeCommand
 
         using (host)
         {
-            using var table = netstat ? new NetstatPrinter(host.Stack, Console.Out) : null;
-            TcpService? service = null;
-            IDisposable? udp = null;
+            // One printer, one service per stack (one stack per queue of the device), all serving the same app.
+            using var tables = new CompositeDisposable(netstat ? host.Stacks.Select(s => (IDisposable)new NetstatPrinter(s, Console.Out)) : []);
+            var services = new List<TcpService>();
+            var udp = new List<IDisposable>();
             if (app == "udp-echo")
             {
-                udp = UdpEchoApp.Start(host.Stack, port);
+                udp.AddRange(host.Stacks.Select(s => UdpEchoApp.Start(s, port)));
             }
             else
             {
@@ -108,8 +119,12 @@ internal static class ServeCommand
                     "chat" => new ChatApp().Serve,
                     _ => http!.Serve,
                 };
-                service = new TcpService(host.Stack, port, handler);
-                if (verbose) service.Connected += LogConnection;
+                foreach (var stack in host.Stacks)
+                {
+                    var service = new TcpService(stack, port, handler);
+                    if (verbose) service.Connected += LogConnection;
+                    services.Add(service);
+                }
             }
             var protocol = app == "udp-echo" ? "UDP" : "TCP";
             Console.Error.WriteLine($"rxtcp serve: {app} on {protocol} {settings.StackAddress}:{port} ({host.Describe()}){(http?.Root is { } r ? $", files from {r}" : "")}. Ctrl-C or SIGTERM stops it.");
@@ -117,20 +132,24 @@ internal static class ServeCommand
             WaitHandle.WaitAny([signal.Token.WaitHandle, host.LinkFailed.WaitHandle]);
             if (host.LinkError is { } failure)
             {
-                service?.Dispose();
-                udp?.Dispose();
+                services.ForEach(s => s.Dispose());
+                udp.ForEach(u => u.Dispose());
                 Console.Error.WriteLine($"rxtcp serve: {OneLine(failure.Message)}");
                 return 1;
             }
 
-            Console.Error.WriteLine($"rxtcp serve: {signal.Received} received, stopping ({service?.Live ?? 0} connections open).");
-            int reset = service?.ShutdownAsync(Grace).GetAwaiter().GetResult() ?? 0;
-            udp?.Dispose();
-            var summary = service is null
+            Console.Error.WriteLine($"rxtcp serve: {signal.Received} received, stopping ({services.Sum(s => s.Live)} connections open).");
+            int reset = services.Select(s => s.ShutdownAsync(Grace)).ToArray() is var shutdowns && shutdowns.Length > 0
+                ? Task.WhenAll(shutdowns).GetAwaiter().GetResult().Sum()
+                : 0;
+            udp.ForEach(u => u.Dispose());
+            // Read before the device goes: what the kernel dropped on its way to the stack, and what we failed to write.
+            var drops = host.DescribeDrops();
+            var summary = services.Count == 0
                 ? $"UDP port {port} unbound"
-                : $"{service.Accepted} connections served{(reset > 0 ? $", {reset} reset at shutdown" : "")}{(http is null ? "" : $", {http.Requests} HTTP requests")}";
+                : $"{services.Sum(s => s.Accepted)} connections served{(reset > 0 ? $", {reset} reset at shutdown" : "")}{(http is null ? "" : $", {http.Requests} HTTP requests")}";
             host.Dispose();
-            Console.Error.WriteLine($"rxtcp serve: stopped; {summary}; device {settings.Device} removed{(settings.PcapPath is { } p ? $"; {host.PcapPackets} packets in {p}" : "")}.");
+            Console.Error.WriteLine($"rxtcp serve: stopped; {summary}; {drops}; device {settings.Device} removed{(settings.PcapPath is { } p ? $"; {host.PcapPackets} packets in {p}" : "")}.");
         }
         return 0;
     }
