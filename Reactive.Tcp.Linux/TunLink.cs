@@ -501,6 +501,9 @@ public sealed unsafe class TunLink : ILink
                         {
                             reads = 0;
                             _writer?.EnqueueAll(_turn);
+                            // Between turns, let a thread that waits for the stack's lock (its event
+                            // loop, a Dispose) have the processor: under a flood this loop never pauses.
+                            Thread.Yield();
                         }
                         if (skip != 0 && !UnwrapOffloaded(new Span<byte>(data, (int)n))) continue;
                         n -= skip;

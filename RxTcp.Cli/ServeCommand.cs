@@ -9,7 +9,7 @@ namespace RxTcp.Cli;
 /// <summary><c>rxtcp serve</c>: a stack on a TUN device running one of the small applications until Ctrl-C or SIGTERM.</summary>
 internal static class ServeCommand
 {
-    private static readonly string[] Apps = ["echo", "discard", "chat", "http", "udp-echo"];
+    private static readonly string[] Apps = ["echo", "discard", "chat", "http", "udp-echo", "kestrel"];
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(2);
 
     /// <summary>Builds the <c>serve</c> command.</summary>
@@ -21,8 +21,9 @@ internal static class ServeCommand
             Description = "What to serve: echo (TCP 7: sends back what it gets, closes after the client's FIN), "
                 + "discard (TCP 9: reads and drops), chat (TCP 6667: minimart's chat room), "
                 + "http (TCP 80: minimart's hit counter at /, and files under --root), "
-                + "udp-echo (UDP 6667: answers \"You said: ...\").",
-            HelpName = "echo|discard|chat|http|udp-echo",
+                + "udp-echo (UDP 6667: answers \"You said: ...\"), "
+                + "kestrel (TCP 80: ASP.NET Core's Kestrel on this stack, serving the files under --root with its static-files middleware).",
+            HelpName = "echo|discard|chat|http|udp-echo|kestrel",
         };
         app.AcceptOnlyFromAmong(Apps);
         var port = new Option<int?>("--port", "-p")
@@ -33,7 +34,7 @@ internal static class ServeCommand
         };
         var root = new Option<string?>("--root")
         {
-            Description = "http only: serve the files below this directory (Content-Length, keep-alive; no listings, nothing outside it).",
+            Description = "http and kestrel: serve the files below this directory (Content-Length, keep-alive; no listings, nothing outside it).",
             HelpName = "dir",
         };
         var queues = new Option<int>("--queues")
@@ -61,8 +62,13 @@ internal static class ServeCommand
         command.Validators.Add(result =>
         {
             if (result.GetResult(root) is not null && result.GetResult(app) is { Tokens.Count: > 0 } given
-                && given.Tokens[0].Value is var a && a != "http" && Apps.Contains(a))
-                result.AddError($"--root only applies to the http app (not {a}).");
+                && given.Tokens[0].Value is var a && a is not ("http" or "kestrel") && Apps.Contains(a))
+                result.AddError($"--root only applies to the http and kestrel apps (not {a}).");
+            if (result.GetResult(app) is { Tokens.Count: > 0 } k && k.Tokens[0].Value == "kestrel")
+            {
+                if (result.GetResult(root) is null) result.AddError("kestrel needs --root DIR (the files it serves).");
+                if (TunOptions.Token(result.GetResult(queues)) is { } q && q != "1") result.AddError("kestrel runs on one stack: --queues must be 1.");
+            }
         });
         command.SetAction(parse =>
         {
@@ -78,6 +84,7 @@ internal static class ServeCommand
         "discard" => DiscardApp.DefaultPort,
         "chat" => ChatApp.DefaultPort,
         "http" => HttpApp.DefaultPort,
+        "kestrel" => KestrelApp.DefaultPort,
         _ => UdpEchoApp.DefaultPort,
     };
 
@@ -98,7 +105,14 @@ internal static class ServeCommand
         }
 
         using var signal = new ShutdownSignal();
+        // Kestrel's socket transport turns Nagle off on every connection it accepts (NoDelay); RxTcp
+        // decides that per stack (TcpConfig.NoDelay), so the stack under Kestrel is made that way.
+        if (app == "kestrel") settings = settings with { Tcp = (settings.Tcp ?? Reactive.Tcp.Tcp.TcpConfig.Default) with { NoDelay = true } };
         if (!TunHost.TryOpen(settings, "rxtcp serve", out var host)) return 1;
+        if (app == "kestrel")
+        {
+            using (host) return RunKestrel(host, signal, port, root!);
+        }
 
         using (host)
         {
@@ -151,6 +165,41 @@ internal static class ServeCommand
             host.Dispose();
             Console.Error.WriteLine($"rxtcp serve: stopped; {summary}; {drops}; device {settings.Device} removed{(settings.PcapPath is { } p ? $"; {host.PcapPackets} packets in {p}" : "")}.");
         }
+        return 0;
+    }
+
+    private static int RunKestrel(TunHost host, ShutdownSignal signal, ushort port, string root)
+    {
+        Microsoft.AspNetCore.Builder.WebApplication web;
+        try
+        {
+            web = KestrelApp.StartAsync(host.Stack, port, root).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is DirectoryNotFoundException or IOException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"rxtcp serve: {OneLine(e.Message)}");
+            return 1;
+        }
+        Console.Error.WriteLine($"rxtcp serve: kestrel on TCP {host.Settings.StackAddress}:{port} ({host.Describe()}, no-delay), files from {Path.GetFullPath(root)}. Ctrl-C or SIGTERM stops it.");
+        WaitHandle.WaitAny([signal.Token.WaitHandle, host.LinkFailed.WaitHandle]);
+        using var grace = new CancellationTokenSource(Grace);
+        try
+        {
+            web.StopAsync(grace.Token).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException)
+        {
+            // Connections still open after the grace period are dropped with the stack.
+        }
+        var drops = host.DescribeDrops();
+        ((IDisposable)web).Dispose();
+        if (host.LinkError is { } failure)
+        {
+            Console.Error.WriteLine($"rxtcp serve: {OneLine(failure.Message)}");
+            return 1;
+        }
+        host.Dispose();
+        Console.Error.WriteLine($"rxtcp serve: stopped; {drops}; device {host.Settings.Device} removed.");
         return 0;
     }
 

@@ -229,9 +229,11 @@ public sealed class TunHost : IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _pcapFlush?.Dispose();
         foreach (var watch in _linkWatches) watch.Dispose();
-        foreach (var stack in Stacks) stack.Dispose();
-        foreach (var link in _links) link.Dispose(); // a pcap link disposes the TUN link under it
+        // The readers stop first: a stack's Dispose takes its pipeline's lock, which a reader
+        // delivering a flood of packets would otherwise take again and again before it.
         foreach (var tun in _tuns) tun.Dispose();
+        foreach (var stack in Stacks) stack.Dispose();
+        foreach (var link in _links) link.Dispose(); // a pcap link disposes the TUN link under it (again: harmless)
         _pcap?.Dispose();
         foreach (var loop in _loops) loop.Dispose();
     }
