@@ -107,6 +107,35 @@ public sealed class HttpAppTests : IDisposable
         Assert.Equal(1500 - 40 - 12, largeResponse[0].Length); // a full segment (MSS less the timestamp option), head and body together
     }
 
+    [Fact]
+    public async Task A_small_file_changed_replaced_by_a_link_out_or_removed_between_requests_is_served_as_it_is_now()
+    {
+        var path = Path.Combine(_root.FullName, "page.txt");
+        File.WriteAllText(path, "first version");
+        File.WriteAllText(Path.Combine(_outside.FullName, "secret.txt"), "secret");
+        using var rig = new AppRig();
+        using var service = new TcpService(rig.Server, HttpApp.DefaultPort, new HttpApp(_root.FullName).Serve);
+
+        async Task<string> Get()
+        {
+            var connection = await rig.ConnectAsync(HttpApp.DefaultPort);
+            var response = new Collector(connection);
+            await connection.SendAsync("GET /page.txt HTTP/1.1\r\nConnection: close\r\n\r\n"u8.ToArray());
+            await response.Ended.WaitAsync(AppRig.Patience);
+            return response.Text;
+        }
+
+        Assert.EndsWith("\r\n\r\nfirst version", await Get());
+        Assert.EndsWith("\r\n\r\nfirst version", await Get()); // kept, and still so
+        File.WriteAllText(path, "second, longer version");
+        Assert.EndsWith("\r\n\r\nsecond, longer version", await Get());
+        File.Delete(path);
+        File.CreateSymbolicLink(path, Path.Combine(_outside.FullName, "secret.txt"));
+        Assert.StartsWith("HTTP/1.1 404 Not Found\r\n", await Get());
+        File.Delete(path);
+        Assert.StartsWith("HTTP/1.1 404 Not Found\r\n", await Get());
+    }
+
     private static int HeadLength(byte[] response)
     {
         int end = response.AsSpan().IndexOf("\r\n\r\n"u8);

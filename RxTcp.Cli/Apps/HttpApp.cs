@@ -22,6 +22,7 @@ public sealed class HttpApp
 
     private const int FileChunk = 128 * 1024;
     private const int HeadLimit = 16 * 1024;
+    private readonly HttpFileCache _files = new();
     private long _requests;
 
     /// <summary>A server with the hit counter only (<paramref name="root"/> null) or with static files below <paramref name="root"/>.</summary>
@@ -121,14 +122,30 @@ public sealed class HttpApp
             await SendHeadAsync(connection, 200, keepAlive, head ? null : page, contentType: "text/html; charset=utf-8", contentLength: page.Length).ConfigureAwait(false);
             return keepAlive;
         }
-        if (Resolve(request.Path) is not { } file)
+        if (_files.TryGet(request.Path) is { } kept)
+        {
+            await SendHeadAsync(connection, 200, keepAlive, head ? null : kept.Content, contentType: kept.ContentType, contentLength: kept.Content.Length).ConfigureAwait(false);
+            return keepAlive;
+        }
+        if (ResolveFile(request.Path) is not var (file, real))
         {
             await SendHeadAsync(connection, 404, keepAlive, head ? null : Plain($"{request.Path} was not found")).ConfigureAwait(false);
             return keepAlive;
         }
 
-        await using var content = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+        var lastWrite = File.GetLastWriteTimeUtc(real); // before reading: a change while reading shows at the next request
+        await using var content = new FileStream(real, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
         long length = content.Length;
+        if (length <= HttpFileCache.MaxFileBytes)
+        {
+            // Small: read whole, answered in one send, and kept for the next request of this path.
+            var bytes = new byte[length];
+            await content.ReadExactlyAsync(bytes).ConfigureAwait(false);
+            var entry = new HttpFileCache.Entry(real, bytes, lastWrite, ContentType(file));
+            _files.Add(request.Path, entry);
+            await SendHeadAsync(connection, 200, keepAlive, head ? null : bytes, contentType: entry.ContentType, contentLength: length).ConfigureAwait(false);
+            return keepAlive;
+        }
         var headBytes = Head(200, keepAlive, ContentType(file), length, "");
         if (head)
         {
@@ -182,7 +199,10 @@ public sealed class HttpApp
     /// directory means its <c>index.html</c>), or null when there is none or the path would leave
     /// the root (<c>..</c>, or a symbolic link pointing outside).
     /// </summary>
-    public string? Resolve(string path)
+    public string? Resolve(string path) => ResolveFile(path)?.Full;
+
+    /// <summary><see cref="Resolve"/>, also giving the file with every link followed (what is opened).</summary>
+    private (string Full, string Real)? ResolveFile(string path)
     {
         if (Root is null || !path.StartsWith('/')) return null;
         string decoded;
@@ -203,7 +223,7 @@ public sealed class HttpApp
         if (!File.Exists(full)) return null;
         // The lexical check above cannot see links: follow them and check where they really lead.
         var real = RealPath(full);
-        return real is not null && Inside(real) ? full : null;
+        return real is not null && Inside(real) ? (full, real) : null;
     }
 
     private bool Inside(string full) => full == Root || full.StartsWith(Root + "/", StringComparison.Ordinal);
