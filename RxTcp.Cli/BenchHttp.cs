@@ -183,7 +183,8 @@ internal static class BenchHttp
         text.Append(double.IsFinite(s.Gbit)
             ? string.Create(CultureInfo.InvariantCulture, $"{s.Gbit:F2} Gbit/s")
             : string.Create(CultureInfo.InvariantCulture, $"{s.RequestsPerSecond:N0} req/s"));
-        text.Append(CultureInfo.InvariantCulture, $", p50 {s.P50Ms:0.##} ms, p99 {s.P99Ms:0.##} ms, errors {s.Errors}, peak RSS {s.PeakRssBytes / 1048576.0:0} MiB");
+        if (double.IsFinite(s.P50Ms)) text.Append(CultureInfo.InvariantCulture, $", p50 {s.P50Ms:0.##} ms, p99 {s.P99Ms:0.##} ms");
+        text.Append(CultureInfo.InvariantCulture, $", errors {s.Errors}, peak RSS {s.PeakRssBytes / 1048576.0:0} MiB");
         if (s.DeviceDrops is { } d) text.Append(CultureInfo.InvariantCulture, $", TUN queue drops {d}");
         if (s.Problem is { } p) text.Append("; ").Append(p);
         return text.ToString();
