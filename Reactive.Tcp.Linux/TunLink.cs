@@ -14,8 +14,9 @@ namespace Reactive.Tcp.Linux;
 /// <see cref="Inbound"/> from that thread, with no hop in between; other packets (IPv6) are skipped
 /// and counted. <see cref="Send(ReadOnlyMemory{byte})"/> may be called from any thread: with
 /// <see cref="TunLinkOptions.WriterThread"/> (the default) it queues the packet for the link's
-/// writer thread, which writes whatever has gathered in one loop, and the packets sent while the
-/// reader delivers one drained batch are queued together; without, it writes the packet itself.
+/// writer thread, which writes whatever has gathered in one loop, in the order sent, and the
+/// packets sent while the reader delivers a drained batch wake it once; without, it writes the
+/// packet itself.
 /// Disposing stops the reader, writes out what is queued and closes the descriptor, which removes
 /// a device this link created (with several queues, once the last one is closed).
 /// With <see cref="TunLinkOptions.Offload"/> every packet carries a virtio header on the device
@@ -41,7 +42,6 @@ public sealed unsafe class TunLink : ILink
     private readonly Subject<ReadOnlyMemory<byte>> _inbound = new();
     private readonly Thread _reader;
     private readonly TunWriteQueue? _writer;
-    private readonly List<TunWriteQueue.Item> _turn = new(TurnReads * 2);
     private readonly Microsoft.Win32.SafeHandles.SafeFileHandle? _deviceStatistics;
     private int _readerThreadId;
     private bool _inTurn; // read and written by the reader thread only
@@ -221,14 +221,12 @@ public sealed unsafe class TunLink : ILink
     }
 
     /// <summary>
-    /// Hands a packet to the writer: while the reader delivers a batch, the packets its observers
-    /// send from the reader thread gather in the turn and go to the writer together.
+    /// Hands a packet to the writer, always straight into its queue, so packets leave in the order
+    /// the stack sent them whichever thread sent them. While the reader delivers a batch, the
+    /// packets sent from the reader thread do not wake the writer: the end of the turn does, once.
     /// </summary>
-    private void Enqueue(TunWriteQueue.Item item)
-    {
-        if (Environment.CurrentManagedThreadId == _readerThreadId && _inTurn) _turn.Add(item);
-        else _writer!.Enqueue(item);
-    }
+    private void Enqueue(TunWriteQueue.Item item) =>
+        _writer!.Enqueue(item, wake: !(Environment.CurrentManagedThreadId == _readerThreadId && _inTurn));
 
     /// <summary>Writes one packet now, on the calling thread; false (and counted) when it failed.</summary>
     private bool WriteOne(ReadOnlyMemory<byte> packet)
@@ -500,7 +498,7 @@ public sealed unsafe class TunLink : ILink
                         if (++reads == TurnReads)
                         {
                             reads = 0;
-                            _writer?.EnqueueAll(_turn);
+                            _writer?.Wake();
                             // Between turns, let a thread that waits for the stack's lock (its event
                             // loop, a Dispose) have the processor: under a flood this loop never pauses.
                             Thread.Yield();
@@ -528,7 +526,7 @@ public sealed unsafe class TunLink : ILink
                 finally
                 {
                     _inTurn = false;
-                    _writer?.EnqueueAll(_turn);
+                    _writer?.Wake();
                 }
             }
         }

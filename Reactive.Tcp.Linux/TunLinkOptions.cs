@@ -27,8 +27,9 @@ public sealed record TunLinkOptions
 
     /// <summary>
     /// Write on a writer thread of the link's own (on by default): <see cref="TunLink.Send(ReadOnlyMemory{byte})"/>
-    /// only queues, and the writer writes what has gathered in one loop per wake-up. The packets a
-    /// stack emits while the reader hands it one drained batch of reads are queued together. Off:
+    /// only queues, and the writer writes what has gathered in one loop per wake-up, in the order
+    /// sent. The packets a stack emits while the reader hands it a drained batch of reads wake the
+    /// writer once, at the end of the batch. Off:
     /// each packet is written by the thread that sends it, inside <c>Send</c>.
     /// </summary>
     public bool WriterThread { get; init; } = true;

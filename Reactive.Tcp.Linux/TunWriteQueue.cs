@@ -6,7 +6,8 @@ namespace Reactive.Tcp.Linux;
 /// The writer side of a <see cref="TunLink"/>: packets handed over by any thread wait here and a
 /// writer thread writes everything that has gathered in one loop, then sleeps until more comes.
 /// A stack thread thus never does the kernel's receive work (which runs inside each TUN
-/// <c>write()</c>), and a burst of packets from one pipeline turn costs one wake-up.
+/// <c>write()</c>), and a burst of packets from one pipeline turn costs one wake-up. Packets are
+/// written in the order they were queued, whichever thread queued them.
 /// The queue is bounded in bytes; beyond the bound a packet is dropped and counted, as a full
 /// device queue drops it.
 /// </summary>
@@ -47,33 +48,28 @@ internal sealed class TunWriteQueue : IDisposable
     /// <summary>Packets handed to the device by the writer (written or failed).</summary>
     public long Written => Interlocked.Read(ref _written);
 
-    /// <summary>Queues one packet; the queue owns it from now on.</summary>
-    public void Enqueue(Item item)
+    /// <summary>
+    /// Queues one packet; the queue owns it from now on. Without <paramref name="wake"/> a sleeping
+    /// writer is left asleep until <see cref="Wake"/> (a writer at work takes the packet anyway).
+    /// </summary>
+    public void Enqueue(Item item, bool wake = true)
     {
         bool accepted;
         lock (_gate)
         {
             accepted = Admit(item);
-            if (accepted && _writerWaiting) Monitor.Pulse(_gate);
+            if (accepted && wake && _writerWaiting) Monitor.Pulse(_gate);
         }
         if (!accepted) item.Release();
     }
 
-    /// <summary>Queues a whole turn's packets at once (one lock, at most one wake-up) and empties <paramref name="turn"/>.</summary>
-    public void EnqueueAll(List<Item> turn)
+    /// <summary>Wakes the writer if it sleeps while packets wait (the end of a turn whose packets were queued without waking it).</summary>
+    public void Wake()
     {
-        if (turn.Count == 0) return;
-        List<Item>? refused = null;
         lock (_gate)
         {
-            foreach (var item in turn)
-            {
-                if (!Admit(item)) (refused ??= []).Add(item);
-            }
-            if (_writerWaiting) Monitor.Pulse(_gate);
+            if (_writerWaiting && _pending.Count > 0) Monitor.Pulse(_gate);
         }
-        turn.Clear();
-        if (refused is not null) foreach (var item in refused) item.Release();
     }
 
     /// <summary>Writes out what is still queued, then stops the writer thread.</summary>
