@@ -16,6 +16,13 @@ public static class RxTcpWebHostBuilderExtensions
     /// stack's address, e.g. <c>options.Listen(stack.Address.ToIPAddress(), 8080)</c>).
     /// Endpoints on other addresses stay on Kestrel's socket transport.
     /// </summary>
+    /// <remarks>
+    /// Kestrel's socket transport turns Nagle's algorithm off on every connection it accepts
+    /// (<c>SocketTransportOptions.NoDelay</c>, on by default). RxTcp's switch for it,
+    /// <see cref="Reactive.Tcp.Tcp.TcpConfig.NoDelay"/>, belongs to the whole stack and is fixed when
+    /// the stack is made, so this transport cannot set it per connection: for the same behaviour
+    /// make the stack with <c>TcpConfig.Default with { NoDelay = true }</c> (as <c>rxtcp serve kestrel</c> does).
+    /// </remarks>
     /// <example><code>
     /// var builder = WebApplication.CreateBuilder();
     /// builder.WebHost.UseRxTcp(stack, 80);

@@ -153,6 +153,9 @@ public sealed class NetworkNamespace : IDisposable
     /// </summary>
     public TunLink OpenTun(TunLinkOptions options) => Invoke(() => new TunLink(options));
 
+    /// <summary>Opens the queues of a multi-queue TUN device from inside the namespace (see <see cref="TunLink.OpenQueues"/>).</summary>
+    public IReadOnlyList<TunLink> OpenTunQueues(TunLinkOptions options, int queues) => Invoke(() => TunLink.OpenQueues(options, queues));
+
     /// <summary>
     /// Stops the processes started here (by PID) and, when this object created the namespace,
     /// deletes it, which removes its devices.

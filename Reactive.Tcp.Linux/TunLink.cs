@@ -9,10 +9,16 @@ namespace Reactive.Tcp.Linux;
 
 /// <summary>
 /// An <see cref="ILink"/> over a Linux TUN device (<c>IFF_TUN | IFF_NO_PI</c>: raw IP packets, no
-/// link header). A dedicated reader thread waits in <c>poll()</c> and delivers each IPv4 packet on
-/// <see cref="Inbound"/> from that thread; other packets (IPv6) are skipped and counted.
-/// <see cref="Send(ReadOnlyMemory{byte})"/> writes one packet per <c>write()</c> and may be called from any thread.
-/// Disposing stops the reader and closes the descriptor, which removes a device this link created.
+/// link header). A dedicated reader thread waits in <c>poll()</c>, then reads every packet that is
+/// ready (non-blocking reads until there are none) and delivers each IPv4 packet on
+/// <see cref="Inbound"/> from that thread, with no hop in between; other packets (IPv6) are skipped
+/// and counted. <see cref="Send(ReadOnlyMemory{byte})"/> may be called from any thread: with
+/// <see cref="TunLinkOptions.WriterThread"/> (the default) it queues the packet for the link's
+/// writer thread, which writes whatever has gathered in one loop, in the order sent, and the
+/// packets sent while the reader delivers a drained batch wake it once; without, it writes the
+/// packet itself.
+/// Disposing stops the reader, writes out what is queued and closes the descriptor, which removes
+/// a device this link created (with several queues, once the last one is closed).
 /// With <see cref="TunLinkOptions.Offload"/> every packet carries a virtio header on the device
 /// (<c>IFF_VNET_HDR</c>), which the link strips on reading (completing partial checksums, see
 /// <c>VirtioNetHeader</c>) and adds, all zeros, on writing; <see cref="Inbound"/> may then deliver
@@ -26,11 +32,19 @@ public sealed unsafe class TunLink : ILink
 {
     private const string DevicePath = "/dev/net/tun";
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(30);
+    /// <summary>Reads whose packets' answers go to the writer together; the drain itself goes on until nothing is left.</summary>
+    private const int TurnReads = 64;
+    /// <summary>Bytes that may wait for the writer (beyond them packets are dropped, as at a full device queue).</summary>
+    private const long WriteQueueBytes = 32L * 1024 * 1024;
 
     private readonly FileDescriptorHandle _tun;
     private readonly FileDescriptorHandle _wake;
     private readonly Subject<ReadOnlyMemory<byte>> _inbound = new();
     private readonly Thread _reader;
+    private readonly TunWriteQueue? _writer;
+    private readonly Microsoft.Win32.SafeHandles.SafeFileHandle? _deviceStatistics;
+    private int _readerThreadId;
+    private bool _inTurn; // read and written by the reader thread only
     private long _packetsReceived, _bytesReceived, _packetsSent, _bytesSent;
     private long _skippedNonIPv4, _readErrors, _writeErrors, _deliveryFaults;
     private long _superSegmentsReceived, _superSegmentsSent, _malformedOffloadHeaders;
@@ -41,7 +55,11 @@ public sealed unsafe class TunLink : ILink
     /// given, configures it; then starts reading.
     /// </summary>
     /// <exception cref="TunException">The device cannot be opened or configured; the message says why and what to do.</exception>
-    public TunLink(TunLinkOptions options)
+    public TunLink(TunLinkOptions options) : this(options, queue: 0)
+    {
+    }
+
+    private TunLink(TunLinkOptions options, int queue)
     {
         Options = options ?? throw new ArgumentNullException(nameof(options));
         Validate(options);
@@ -62,6 +80,8 @@ public sealed unsafe class TunLink : ILink
             }
             _wake = new FileDescriptorHandle(wake);
             if (options.KernelAddress is not null) Configure(options);
+            // Opened here, on a thread in the device's namespace: the file stays bound to it.
+            _deviceStatistics = TunDeviceCounters.OpenForThisNamespace();
         }
         catch
         {
@@ -70,9 +90,42 @@ public sealed unsafe class TunLink : ILink
             throw;
         }
 
+        Queue = queue;
+        var suffix = queue > 0 || options.MultiQueue ? $" q{queue}" : "";
         Inbound = _inbound.AsObservable();
-        _reader = new Thread(ReadLoop) { IsBackground = true, Name = $"tun {Name}" };
+        if (options.WriterThread)
+            _writer = new TunWriteQueue($"tun {Name}{suffix} writer", WriteOne, WriteQueueBytes);
+        _reader = new Thread(ReadLoop) { IsBackground = true, Name = $"tun {Name}{suffix}" };
         _reader.Start();
+    }
+
+    /// <summary>
+    /// Opens <paramref name="queues"/> queues of one multi-queue device (<c>IFF_MULTI_QUEUE</c>),
+    /// one <see cref="TunLink"/> each, each with its own descriptor, reader and writer. The first
+    /// creates (and, with addresses, configures) the device; the others attach to it. The kernel
+    /// hands each flow to one queue, chosen by the flow's hash and kept by the queue the flow's
+    /// packets were last written to, so one stack per queue sees all of its connections' packets.
+    /// </summary>
+    /// <exception cref="TunException">The device cannot be created or a queue not attached.</exception>
+    public static IReadOnlyList<TunLink> OpenQueues(TunLinkOptions options, int queues)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(queues, 1);
+        var multi = options with { MultiQueue = true };
+        var links = new List<TunLink>(queues);
+        try
+        {
+            links.Add(new TunLink(multi, 0));
+            // Attach by the name the kernel gave the first queue, without configuring again.
+            var attach = multi with { Name = links[0].Name, KernelAddress = null, StackAddress = null };
+            for (int i = 1; i < queues; i++) links.Add(new TunLink(attach, i));
+            return links;
+        }
+        catch
+        {
+            foreach (var link in links) link.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The options the link was opened with.</summary>
@@ -83,6 +136,9 @@ public sealed unsafe class TunLink : ILink
 
     /// <inheritdoc />
     public int Mtu => Options.Mtu;
+
+    /// <summary>Which queue of the device this link reads and writes (0 unless opened by <see cref="OpenQueues"/>).</summary>
+    public int Queue { get; }
 
     /// <summary>IPv4 packets read from the device, delivered on the reader thread; memory valid only during <c>OnNext</c>.</summary>
     public IObservable<ReadOnlyMemory<byte>> Inbound { get; }
@@ -108,6 +164,19 @@ public sealed unsafe class TunLink : ILink
     /// <summary>Packets that could not be written (device down, link disposed, short write).</summary>
     public long WriteErrors => Interlocked.Read(ref _writeErrors);
 
+    /// <summary>Packets dropped before writing because the writer's queue was full (with <see cref="TunLinkOptions.WriterThread"/>).</summary>
+    public long WriteQueueDrops => _writer?.Dropped ?? 0;
+
+    /// <summary>Times the writer thread woke and wrote what had gathered (packets written / batches = the mean batch).</summary>
+    public long WriteBatches => _writer?.Batches ?? 0;
+
+    /// <summary>
+    /// The kernel's counters for the device, queue drops included (<see cref="TunDeviceCounters"/>);
+    /// null when they cannot be read. Counts the whole device, all its queues.
+    /// </summary>
+    public TunDeviceCounters? ReadDeviceCounters() =>
+        _deviceStatistics is { } handle ? TunDeviceCounters.Read(handle, Name) : null;
+
     /// <summary>Packets read that were TCP super-segments (larger than the MTU), with <see cref="TunLinkOptions.Offload"/> on.</summary>
     public long SuperSegmentsReceived => Interlocked.Read(ref _superSegmentsReceived);
 
@@ -121,41 +190,26 @@ public sealed unsafe class TunLink : ILink
     public long DeliveryFaults => Interlocked.Read(ref _deliveryFaults);
 
     /// <summary>
-    /// Writes one IPv4 packet to the device (the kernel receives it). Never throws for I/O
-    /// failures: they are counted in <see cref="WriteErrors"/>, as a lost packet on a real wire.
+    /// Writes one IPv4 packet to the device (the kernel receives it), or with a writer thread queues
+    /// it for writing. Never throws for I/O failures: they are counted in <see cref="WriteErrors"/>
+    /// (and a full queue in <see cref="WriteQueueDrops"/>), as a lost packet on a real wire.
     /// </summary>
     public void Send(ReadOnlyMemory<byte> packet)
     {
         if (packet.IsEmpty) return;
-        bool added = false;
-        try
-        {
-            // Holding a reference keeps Dispose from closing (and the fd number from being reused) mid-write.
-            _tun.DangerousAddRef(ref added);
-            if (Options.Offload ? WriteWithHeader(_tun.Fd, packet) : WritePacket(_tun.Fd, packet.Span))
-            {
-                Interlocked.Increment(ref _packetsSent);
-                Interlocked.Add(ref _bytesSent, packet.Length);
-            }
-            else
-            {
-                Interlocked.Increment(ref _writeErrors);
-            }
-        }
-        catch (ObjectDisposedException)
-        {
-            Interlocked.Increment(ref _writeErrors);
-        }
-        finally
-        {
-            if (added) _tun.DangerousRelease();
-        }
+        if (_writer is null) WriteOne(packet);
+        else Enqueue(new TunWriteQueue.Item(packet, null));
     }
 
-    /// <summary>Writes a pooled packet like <see cref="Send(ReadOnlyMemory{byte})"/>, then releases it (the write has copied it into the kernel).</summary>
+    /// <summary>Writes a pooled packet like <see cref="Send(ReadOnlyMemory{byte})"/>, then releases it (once the write has copied it into the kernel).</summary>
     public void Send(Reactive.Tcp.Wire.PooledPacket packet)
     {
         ArgumentNullException.ThrowIfNull(packet);
+        if (_writer is not null && !packet.Memory.IsEmpty)
+        {
+            Enqueue(new TunWriteQueue.Item(packet.Memory, packet));
+            return;
+        }
         try
         {
             Send(packet.Memory);
@@ -166,6 +220,42 @@ public sealed unsafe class TunLink : ILink
         }
     }
 
+    /// <summary>
+    /// Hands a packet to the writer, always straight into its queue, so packets leave in the order
+    /// the stack sent them whichever thread sent them. While the reader delivers a batch, the
+    /// packets sent from the reader thread do not wake the writer: the end of the turn does, once.
+    /// </summary>
+    private void Enqueue(TunWriteQueue.Item item) =>
+        _writer!.Enqueue(item, wake: !(Environment.CurrentManagedThreadId == _readerThreadId && _inTurn));
+
+    /// <summary>Writes one packet now, on the calling thread; false (and counted) when it failed.</summary>
+    private bool WriteOne(ReadOnlyMemory<byte> packet)
+    {
+        bool added = false;
+        try
+        {
+            // Holding a reference keeps Dispose from closing (and the fd number from being reused) mid-write.
+            _tun.DangerousAddRef(ref added);
+            if (Options.Offload ? WriteWithHeader(_tun.Fd, packet) : WritePacket(_tun.Fd, packet.Span))
+            {
+                Interlocked.Increment(ref _packetsSent);
+                Interlocked.Add(ref _bytesSent, packet.Length);
+                return true;
+            }
+            Interlocked.Increment(ref _writeErrors);
+            return false;
+        }
+        catch (ObjectDisposedException)
+        {
+            Interlocked.Increment(ref _writeErrors);
+            return false;
+        }
+        finally
+        {
+            if (added) _tun.DangerousRelease();
+        }
+    }
+
     /// <summary>Stops the reader thread, completes <see cref="Inbound"/> and closes the device.</summary>
     public void Dispose()
     {
@@ -173,8 +263,11 @@ public sealed unsafe class TunLink : ILink
         ulong one = 1;
         _ = write(_wake.Fd, &one, sizeof(ulong));
         if (Thread.CurrentThread != _reader) _reader.Join();
+        // What the stack sent last (resets at shutdown) still goes out.
+        _writer?.Dispose();
         _tun.Dispose();
         _wake.Dispose();
+        _deviceStatistics?.Dispose();
         _inbound.OnCompleted();
     }
 
@@ -264,6 +357,8 @@ public sealed unsafe class TunLink : ILink
         ChildProcess.Run(["ip", "addr", "add", kernel, "peer", stack, "dev", Name], CommandTimeout).EnsureSuccess();
         // Not fatal: a kernel booted with ipv6.disable=1 has no such sysctl, and then no IPv6 arrives anyway.
         ChildProcess.Run(["sysctl", "-qw", $"net.ipv6.conf.{Name}.disable_ipv6=1"], CommandTimeout);
+        if (options.TxQueueLength is { } length)
+            ChildProcess.Run(["ip", "link", "set", Name, "txqueuelen", length.ToString(System.Globalization.CultureInfo.InvariantCulture)], CommandTimeout).EnsureSuccess();
         ChildProcess.Run(["ip", "link", "set", Name, "mtu", options.Mtu.ToString(), "up"], CommandTimeout).EnsureSuccess();
     }
 
@@ -352,6 +447,7 @@ public sealed unsafe class TunLink : ILink
 
     private void ReadLoop()
     {
+        _readerThreadId = Environment.CurrentManagedThreadId;
         // Big enough for any IPv4 packet, whatever the MTU says, so nothing is ever truncated.
         var buffer = GC.AllocateUninitializedArray<byte>(65536 + VirtioNetHeader.Size, pinned: true);
         int skip = Options.Offload ? VirtioNetHeader.Size : 0;
@@ -373,45 +469,64 @@ public sealed unsafe class TunLink : ILink
                 if (fds[1].revents != 0) return;
                 if ((fds[0].revents & POLLNVAL) != 0) return;
 
-                // Drain what is queued, but look at the wake-up descriptor now and then.
-                for (int i = 0; i < 256; i++)
+                // Drain: read until the device has nothing more, delivering each packet as it comes.
+                // What the stack sends meanwhile from this thread goes to the writer every TurnReads reads.
+                _inTurn = _writer is not null;
+                int reads = 0;
+                try
                 {
-                    long n = read(_tun.Fd, data, buffer.Length);
-                    if (n < 0)
+                    while (Volatile.Read(ref _disposed) == 0)
                     {
-                        int error = errno;
-                        if (error == EINTR) continue;
-                        if (error == EAGAIN || error == EWOULDBLOCK) break;
-                        Interlocked.Increment(ref _readErrors);
-                        // A device that went away keeps failing; stop rather than spin.
-                        if (++consecutiveErrors >= 100)
+                        long n = read(_tun.Fd, data, buffer.Length);
+                        if (n < 0)
                         {
-                            _inbound.OnError(new TunException($"Reading TUN device '{Name}' keeps failing ({Errno.Describe(error)}); the device is gone."));
-                            return;
+                            int error = errno;
+                            if (error == EINTR) continue;
+                            if (error == EAGAIN || error == EWOULDBLOCK) break;
+                            Interlocked.Increment(ref _readErrors);
+                            // A device that went away keeps failing; stop rather than spin.
+                            if (++consecutiveErrors >= 100)
+                            {
+                                _inbound.OnError(new TunException($"Reading TUN device '{Name}' keeps failing ({Errno.Describe(error)}); the device is gone."));
+                                return;
+                            }
+                            Thread.Sleep(10);
+                            break;
                         }
-                        Thread.Sleep(10);
-                        break;
+                        consecutiveErrors = 0;
+                        if (n == 0) break;
+                        if (++reads == TurnReads)
+                        {
+                            reads = 0;
+                            _writer?.Wake();
+                            // Between turns, let a thread that waits for the stack's lock (its event
+                            // loop, a Dispose) have the processor: under a flood this loop never pauses.
+                            Thread.Yield();
+                        }
+                        if (skip != 0 && !UnwrapOffloaded(new Span<byte>(data, (int)n))) continue;
+                        n -= skip;
+                        if (n == 0 || (data[skip] >> 4) != 4)
+                        {
+                            Interlocked.Increment(ref _skippedNonIPv4);
+                            continue;
+                        }
+                        Interlocked.Increment(ref _packetsReceived);
+                        Interlocked.Add(ref _bytesReceived, n);
+                        try
+                        {
+                            _inbound.OnNext(new ReadOnlyMemory<byte>(buffer, skip, (int)n));
+                        }
+                        catch (Exception)
+                        {
+                            // The link must outlive a faulty observer, as a wire outlives a faulty host.
+                            Interlocked.Increment(ref _deliveryFaults);
+                        }
                     }
-                    consecutiveErrors = 0;
-                    if (n == 0) break;
-                    if (skip != 0 && !UnwrapOffloaded(new Span<byte>(data, (int)n))) continue;
-                    n -= skip;
-                    if (n == 0 || (data[skip] >> 4) != 4)
-                    {
-                        Interlocked.Increment(ref _skippedNonIPv4);
-                        continue;
-                    }
-                    Interlocked.Increment(ref _packetsReceived);
-                    Interlocked.Add(ref _bytesReceived, n);
-                    try
-                    {
-                        _inbound.OnNext(new ReadOnlyMemory<byte>(buffer, skip, (int)n));
-                    }
-                    catch (Exception)
-                    {
-                        // The link must outlive a faulty observer, as a wire outlives a faulty host.
-                        Interlocked.Increment(ref _deliveryFaults);
-                    }
+                }
+                finally
+                {
+                    _inTurn = false;
+                    _writer?.Wake();
                 }
             }
         }

@@ -11,8 +11,28 @@ public sealed record TunLinkOptions
     /// <summary>MTU of the device and of the link.</summary>
     public int Mtu { get; init; } = 1500;
 
-    /// <summary>Create or attach with <c>IFF_MULTI_QUEUE</c>; flags must match an existing device.</summary>
+    /// <summary>
+    /// Create or attach with <c>IFF_MULTI_QUEUE</c>; flags must match an existing device. Each
+    /// <see cref="TunLink"/> is then one queue of the device; <see cref="TunLink.OpenQueues"/> opens several.
+    /// </summary>
     public bool MultiQueue { get; init; }
+
+    /// <summary>
+    /// Length of the device's queue towards the stack (<c>ip link set DEV txqueuelen N</c>, in
+    /// packets): how large a burst from the kernel may wait for the reader before the kernel drops
+    /// (<see cref="TunDeviceCounters.TxDropped"/>). Set when the link configures the device
+    /// (<see cref="KernelAddress"/> given); null leaves the kernel's default of 500.
+    /// </summary>
+    public int? TxQueueLength { get; init; }
+
+    /// <summary>
+    /// Write on a writer thread of the link's own (on by default): <see cref="TunLink.Send(ReadOnlyMemory{byte})"/>
+    /// only queues, and the writer writes what has gathered in one loop per wake-up, in the order
+    /// sent. The packets a stack emits while the reader hands it a drained batch of reads wake the
+    /// writer once, at the end of the batch. Off:
+    /// each packet is written by the thread that sends it, inside <c>Send</c>.
+    /// </summary>
+    public bool WriterThread { get; init; } = true;
 
     /// <summary>
     /// Open the device with <c>IFF_VNET_HDR</c> and offer the kernel checksum and TCP segmentation

@@ -22,11 +22,11 @@ internal static class BenchCommand
             + "(RxTcp / kernel). RxTcp runs two stacks joined by the in-memory wire on one event-loop thread in real time; "
             + "the kernel side uses System.Net.Sockets on 127.0.0.1, one thread per end.")
         {
-            Throughput(), Latency(), Connections(), Memory(), Tun(),
+            Throughput(), Latency(), Connections(), Memory(), Tun(), Http(), KestrelSockets(),
         };
         command.SetAction(_ =>
         {
-            Console.Error.WriteLine("rxtcp bench: say which: throughput, latency, connections, memory or tun (see 'rxtcp bench --help').");
+            Console.Error.WriteLine("rxtcp bench: say which: throughput, latency, connections, memory, tun or http (see 'rxtcp bench --help').");
             return 2;
         });
         return command;
@@ -288,6 +288,126 @@ internal static class BenchCommand
                 Console.Error.WriteLine("rxtcp bench tun: " + e.Message);
                 return 1;
             }
+        });
+        return command;
+    }
+
+    private static Command Http()
+    {
+        var seconds = new Option<double>("--seconds")
+        {
+            Description = "How long each wrk load runs.",
+            HelpName = "s",
+            DefaultValueFactory = _ => 10,
+            CustomParser = r => Number("--seconds", 0.5, 600)(r),
+        };
+        var requests = new Option<int>("--requests")
+        {
+            Description = "Requests ab makes in the new-connection-per-request load (32 at a time).",
+            HelpName = "n",
+            DefaultValueFactory = _ => 20_000,
+            CustomParser = r => (int)Number("--requests", 32, 10_000_000)(r),
+        };
+        var many = new Option<int>("--many")
+        {
+            Description = "Connections of the many-connections keep-alive load.",
+            HelpName = "n",
+            DefaultValueFactory = _ => 1000,
+            CustomParser = r => (int)Number("--many", 2, 60_000)(r),
+        };
+        var download = new Option<long?>("--download")
+        {
+            Description = "Size of the file downloaded (three times over one connection); suffixes K, M, G. [default: 64M]",
+            HelpName = "size",
+            CustomParser = ParseBytes,
+        };
+        var runs = new Option<int>("--runs")
+        {
+            Description = "Measure every load on every server this many times, interleaved, and report the medians (a shared machine is noisy).",
+            HelpName = "n",
+            DefaultValueFactory = _ => 3,
+            CustomParser = r => (int)Number("--runs", 1, 100)(r),
+        };
+        var queues = new Option<int>("--queues")
+        {
+            Description = "Queues of RxTcp's TUN device, each with a stack of its own (rxtcp serve --queues).",
+            HelpName = "n",
+            DefaultValueFactory = _ => 1,
+            CustomParser = r => (int)Number("--queues", 1, 64)(r),
+        };
+        var noKestrel = new Option<bool>("--no-kestrel") { Description = "Leave out Kestrel on RxTcp against Kestrel on sockets." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (headline fields rxtcp, kernel, ratio as the other modes; every figure under loads) instead of the table." };
+        var jsonFile = new Option<string?>("--json-file") { Description = "Also write the JSON object to this file.", HelpName = "path" };
+        var command = new Command("http",
+            "Needs root. RxTcp's 'serve http' on a TUN device (without and with --offload) and nginx on kernel TCP serve the same files, each in fresh network namespaces, "
+            + "loaded by wrk, ab and curl from the kernel: keep-alive with 64 connections, a new connection per request, 1,000 keep-alive connections, a large download; "
+            + "then Kestrel on RxTcp against Kestrel on sockets under the keep-alive load. Requests/s, latency median and p99, errors, the server's peak memory, side by side.")
+        {
+            seconds, requests, many, download, runs, queues, noKestrel, json, jsonFile,
+        };
+        command.SetAction(parse =>
+        {
+            using var signal = new ShutdownSignal();
+            try
+            {
+                BenchHttp.CheckPrerequisites();
+                var settings = new BenchHttp.Settings(parse.GetValue(runs),
+                    new BenchHttpLoadSettings(parse.GetValue(seconds), parse.GetValue(requests), parse.GetValue(many), parse.GetValue(download) ?? 64L * 1024 * 1024),
+                    parse.GetValue(queues), Kestrel: !parse.GetValue(noKestrel));
+                var report = BenchHttp.Measure(settings, line => Progress("http: " + line), signal.Token);
+                if (parse.GetValue(jsonFile) is { } path)
+                {
+                    using var file = new StreamWriter(path);
+                    BenchHttpReport.WriteJson(report, file);
+                }
+                if (parse.GetValue(json)) BenchHttpReport.WriteJson(report, Console.Out);
+                else BenchHttpReport.WriteText(report, Console.Out);
+                return 0;
+            }
+            catch (OperationCanceledException)
+            {
+                Console.Error.WriteLine("rxtcp bench http: interrupted; servers stopped, namespaces removed.");
+                return 130;
+            }
+            catch (Exception e) when (e is Reactive.Tcp.Linux.TunException or TimeoutException or IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine("rxtcp bench http: " + ServeCommand.OneLine(e.Message));
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// The Kestrel-on-sockets server of <c>bench http</c>, run by it as a child process inside the
+    /// server namespace (so its memory is its own); not meant to be run by hand.
+    /// </summary>
+    private static Command KestrelSockets()
+    {
+        var address = new Option<string>("--address") { Required = true, HelpName = "addr" };
+        var port = new Option<int>("--port") { DefaultValueFactory = _ => 80, CustomParser = r => TunOptions.ParseInt(r, "--port", 1, 65535) };
+        var root = new Option<string>("--root") { Required = true, HelpName = "dir" };
+        var command = new Command("kestrel-sockets", "Kestrel on kernel sockets serving --root (for bench http).") { address, port, root };
+        command.Hidden = true;
+        command.SetAction(parse =>
+        {
+            using var signal = new ShutdownSignal();
+            var web = Apps.KestrelApp.StartAsync(System.Net.IPAddress.Parse(parse.GetValue(address)!), (ushort)parse.GetValue(port), parse.GetValue(root)!).GetAwaiter().GetResult();
+            Console.Error.WriteLine($"rxtcp bench kestrel-sockets: serving {parse.GetValue(root)} on {parse.GetValue(address)}:{parse.GetValue(port)}.");
+            signal.Token.WaitHandle.WaitOne();
+            using (var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2)))
+            {
+                try
+                {
+                    web.StopAsync(grace.Token).GetAwaiter().GetResult();
+                }
+                catch (OperationCanceledException)
+                {
+                    // Still open after the grace period: dropped with the process.
+                }
+            }
+            ((IDisposable)web).Dispose();
+            return 0;
         });
         return command;
     }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Reactive.Disposables;
 using Reactive.Tcp.Api;
 using Reactive.Tcp.Linux;
 using RxTcp.Cli.Apps;
@@ -8,7 +9,7 @@ namespace RxTcp.Cli;
 /// <summary><c>rxtcp serve</c>: a stack on a TUN device running one of the small applications until Ctrl-C or SIGTERM.</summary>
 internal static class ServeCommand
 {
-    private static readonly string[] Apps = ["echo", "discard", "chat", "http", "udp-echo"];
+    private static readonly string[] Apps = ["echo", "discard", "chat", "http", "udp-echo", "kestrel"];
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(2);
 
     /// <summary>Builds the <c>serve</c> command.</summary>
@@ -20,8 +21,9 @@ internal static class ServeCommand
             Description = "What to serve: echo (TCP 7: sends back what it gets, closes after the client's FIN), "
                 + "discard (TCP 9: reads and drops), chat (TCP 6667: minimart's chat room), "
                 + "http (TCP 80: minimart's hit counter at /, and files under --root), "
-                + "udp-echo (UDP 6667: answers \"You said: ...\").",
-            HelpName = "echo|discard|chat|http|udp-echo",
+                + "udp-echo (UDP 6667: answers \"You said: ...\"), "
+                + "kestrel (TCP 80: ASP.NET Core's Kestrel on this stack, serving the files under --root with its static-files middleware).",
+            HelpName = "echo|discard|chat|http|udp-echo|kestrel",
         };
         app.AcceptOnlyFromAmong(Apps);
         var port = new Option<int?>("--port", "-p")
@@ -32,8 +34,16 @@ internal static class ServeCommand
         };
         var root = new Option<string?>("--root")
         {
-            Description = "http only: serve the files below this directory (Content-Length, keep-alive; no listings, nothing outside it).",
+            Description = "http and kestrel: serve the files below this directory (Content-Length, keep-alive; no listings, nothing outside it).",
             HelpName = "dir",
+        };
+        var queues = new Option<int>("--queues")
+        {
+            Description = "Open a multi-queue device (IFF_MULTI_QUEUE) with this many queues and run one complete stack per queue, each on its own reader, writer and event-loop threads, "
+                + "all at --ip and all serving APP. The kernel keeps each connection on one queue (by its flow hash). For connections the kernel opens; a stack's own outgoing connections, and IP fragments, may reach another queue.",
+            HelpName = "n",
+            DefaultValueFactory = _ => 1,
+            CustomParser = r => TunOptions.ParseInt(r, "--queues", 1, 64),
         };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log each connection as it opens and closes (stderr)." };
         var netstat = new Option<bool>("--netstat") { Description = "Print the live connection table as it changes (stdout): endpoints, state, send/receive queues, RTT, cwnd, and why each connection closed." };
@@ -46,18 +56,24 @@ internal static class ServeCommand
         command.Arguments.Add(app);
         command.Options.Add(port);
         command.Options.Add(root);
+        command.Options.Add(queues);
         command.Options.Add(verbose);
         command.Options.Add(netstat);
         command.Validators.Add(result =>
         {
             if (result.GetResult(root) is not null && result.GetResult(app) is { Tokens.Count: > 0 } given
-                && given.Tokens[0].Value is var a && a != "http" && Apps.Contains(a))
-                result.AddError($"--root only applies to the http app (not {a}).");
+                && given.Tokens[0].Value is var a && a is not ("http" or "kestrel") && Apps.Contains(a))
+                result.AddError($"--root only applies to the http and kestrel apps (not {a}).");
+            if (result.GetResult(app) is { Tokens.Count: > 0 } k && k.Tokens[0].Value == "kestrel")
+            {
+                if (result.GetResult(root) is null) result.AddError("kestrel needs --root DIR (the files it serves).");
+                if (TunOptions.Token(result.GetResult(queues)) is { } q && q != "1") result.AddError("kestrel runs on one stack: --queues must be 1.");
+            }
         });
         command.SetAction(parse =>
         {
             var name = parse.GetValue(app)!;
-            return Run(tun.Read(parse), name, (ushort)(parse.GetValue(port) ?? DefaultPort(name)), parse.GetValue(root), parse.GetValue(verbose), parse.GetValue(netstat));
+            return Run(tun.Read(parse) with { Queues = parse.GetValue(queues) }, name, (ushort)(parse.GetValue(port) ?? DefaultPort(name)), parse.GetValue(root), parse.GetValue(verbose), parse.GetValue(netstat));
         });
         return command;
     }
@@ -68,6 +84,7 @@ internal static class ServeCommand
         "discard" => DiscardApp.DefaultPort,
         "chat" => ChatApp.DefaultPort,
         "http" => HttpApp.DefaultPort,
+        "kestrel" => KestrelApp.DefaultPort,
         _ => UdpEchoApp.DefaultPort,
     };
 
@@ -88,16 +105,24 @@ internal static class ServeCommand
         }
 
         using var signal = new ShutdownSignal();
+        // Kestrel's socket transport turns Nagle off on every connection it accepts (NoDelay); RxTcp
+        // decides that per stack (TcpConfig.NoDelay), so the stack under Kestrel is made that way.
+        if (app == "kestrel") settings = settings with { Tcp = (settings.Tcp ?? Reactive.Tcp.Tcp.TcpConfig.Default) with { NoDelay = true } };
         if (!TunHost.TryOpen(settings, "rxtcp serve", out var host)) return 1;
+        if (app == "kestrel")
+        {
+            using (host) return RunKestrel(host, signal, port, root!);
+        }
 
         using (host)
         {
-            using var table = netstat ? new NetstatPrinter(host.Stack, Console.Out) : null;
-            TcpService? service = null;
-            IDisposable? udp = null;
+            // One printer, one service per stack (one stack per queue of the device), all serving the same app.
+            using var tables = new CompositeDisposable(netstat ? host.Stacks.Select(s => (IDisposable)new NetstatPrinter(s, Console.Out)) : []);
+            var services = new List<TcpService>();
+            var udp = new List<IDisposable>();
             if (app == "udp-echo")
             {
-                udp = UdpEchoApp.Start(host.Stack, port);
+                udp.AddRange(host.Stacks.Select(s => UdpEchoApp.Start(s, port)));
             }
             else
             {
@@ -108,8 +133,12 @@ internal static class ServeCommand
                     "chat" => new ChatApp().Serve,
                     _ => http!.Serve,
                 };
-                service = new TcpService(host.Stack, port, handler);
-                if (verbose) service.Connected += LogConnection;
+                foreach (var stack in host.Stacks)
+                {
+                    var service = new TcpService(stack, port, handler);
+                    if (verbose) service.Connected += LogConnection;
+                    services.Add(service);
+                }
             }
             var protocol = app == "udp-echo" ? "UDP" : "TCP";
             Console.Error.WriteLine($"rxtcp serve: {app} on {protocol} {settings.StackAddress}:{port} ({host.Describe()}){(http?.Root is { } r ? $", files from {r}" : "")}. Ctrl-C or SIGTERM stops it.");
@@ -117,21 +146,60 @@ internal static class ServeCommand
             WaitHandle.WaitAny([signal.Token.WaitHandle, host.LinkFailed.WaitHandle]);
             if (host.LinkError is { } failure)
             {
-                service?.Dispose();
-                udp?.Dispose();
+                services.ForEach(s => s.Dispose());
+                udp.ForEach(u => u.Dispose());
                 Console.Error.WriteLine($"rxtcp serve: {OneLine(failure.Message)}");
                 return 1;
             }
 
-            Console.Error.WriteLine($"rxtcp serve: {signal.Received} received, stopping ({service?.Live ?? 0} connections open).");
-            int reset = service?.ShutdownAsync(Grace).GetAwaiter().GetResult() ?? 0;
-            udp?.Dispose();
-            var summary = service is null
+            Console.Error.WriteLine($"rxtcp serve: {signal.Received} received, stopping ({services.Sum(s => s.Live)} connections open).");
+            int reset = services.Select(s => s.ShutdownAsync(Grace)).ToArray() is var shutdowns && shutdowns.Length > 0
+                ? Task.WhenAll(shutdowns).GetAwaiter().GetResult().Sum()
+                : 0;
+            udp.ForEach(u => u.Dispose());
+            // Read before the device goes: what the kernel dropped on its way to the stack, and what we failed to write.
+            var drops = host.DescribeDrops();
+            var summary = services.Count == 0
                 ? $"UDP port {port} unbound"
-                : $"{service.Accepted} connections served{(reset > 0 ? $", {reset} reset at shutdown" : "")}{(http is null ? "" : $", {http.Requests} HTTP requests")}";
+                : $"{services.Sum(s => s.Accepted)} connections served{(reset > 0 ? $", {reset} reset at shutdown" : "")}{(http is null ? "" : $", {http.Requests} HTTP requests")}";
             host.Dispose();
-            Console.Error.WriteLine($"rxtcp serve: stopped; {summary}; device {settings.Device} removed{(settings.PcapPath is { } p ? $"; {host.PcapPackets} packets in {p}" : "")}.");
+            Console.Error.WriteLine($"rxtcp serve: stopped; {summary}; {drops}; device {settings.Device} removed{(settings.PcapPath is { } p ? $"; {host.PcapPackets} packets in {p}" : "")}.");
         }
+        return 0;
+    }
+
+    private static int RunKestrel(TunHost host, ShutdownSignal signal, ushort port, string root)
+    {
+        Microsoft.AspNetCore.Builder.WebApplication web;
+        try
+        {
+            web = KestrelApp.StartAsync(host.Stack, port, root).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is DirectoryNotFoundException or IOException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"rxtcp serve: {OneLine(e.Message)}");
+            return 1;
+        }
+        Console.Error.WriteLine($"rxtcp serve: kestrel on TCP {host.Settings.StackAddress}:{port} ({host.Describe()}, no-delay), files from {Path.GetFullPath(root)}. Ctrl-C or SIGTERM stops it.");
+        WaitHandle.WaitAny([signal.Token.WaitHandle, host.LinkFailed.WaitHandle]);
+        using var grace = new CancellationTokenSource(Grace);
+        try
+        {
+            web.StopAsync(grace.Token).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException)
+        {
+            // Connections still open after the grace period are dropped with the stack.
+        }
+        var drops = host.DescribeDrops();
+        ((IDisposable)web).Dispose();
+        if (host.LinkError is { } failure)
+        {
+            Console.Error.WriteLine($"rxtcp serve: {OneLine(failure.Message)}");
+            return 1;
+        }
+        host.Dispose();
+        Console.Error.WriteLine($"rxtcp serve: stopped; {drops}; device {host.Settings.Device} removed.");
         return 0;
     }
 

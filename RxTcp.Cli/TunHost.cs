@@ -30,6 +30,21 @@ public sealed record TunSettings
     /// <summary>Open the device with the virtio header and checksum/TSO4 offload (<see cref="TunLinkOptions.Offload"/>).</summary>
     public bool Offload { get; init; }
 
+    /// <summary>Length of the device's queue towards the stack, in packets (<see cref="TunLinkOptions.TxQueueLength"/>); null: the kernel's 500.</summary>
+    public int? TxQueueLength { get; init; } = DefaultTxQueueLength;
+
+    /// <summary>
+    /// Queues of the device (<c>IFF_MULTI_QUEUE</c> when more than one): each gets its own reader,
+    /// writer, event loop and complete <see cref="TcpStack"/> at the same address.
+    /// </summary>
+    public int Queues { get; init; } = 1;
+
+    /// <summary>Write through the link's writer thread (<see cref="TunLinkOptions.WriterThread"/>).</summary>
+    public bool WriterThread { get; init; } = true;
+
+    /// <summary>The queue length serve and fetch set unless told otherwise.</summary>
+    public const int DefaultTxQueueLength = 4096;
+
     /// <summary>TCP settings of the stack; its MTU is replaced by <see cref="Mtu"/>. Null: <see cref="TcpConfig.Default"/>.</summary>
     public TcpConfig? Tcp { get; init; }
 
@@ -39,40 +54,41 @@ public sealed record TunSettings
 
 /// <summary>
 /// A <see cref="TcpStack"/> on a Linux TUN device, configured for the kernel as a point-to-point
-/// link, optionally recorded to a pcap file, running on its own event loop. Disposing stops the
-/// stack and closes the device, which removes it.
+/// link, optionally recorded to a pcap file, running on its own event loop. With several queues,
+/// one stack per queue, each on its own event loop, all at the same address (<see cref="Stacks"/>).
+/// Disposing stops the stacks and closes the device, which removes it.
 /// </summary>
 public sealed class TunHost : IDisposable
 {
-    private readonly StackLoop _loop;
-    private readonly TunLink _tun;
-    private readonly ILink _link;
+    private readonly StackLoop[] _loops;
+    private readonly TunLink[] _tuns;
+    private readonly ILink[] _links;
     private readonly PcapWriter? _pcap;
     private readonly IDisposable? _pcapFlush;
-    private readonly IDisposable _linkWatch;
+    private readonly IDisposable[] _linkWatches;
     private readonly CancellationTokenSource _failed = new();
     private int _disposed;
 
-    private TunHost(TunSettings settings, StackLoop loop, TunLink tun, ILink link, PcapWriter? pcap)
+    private TunHost(TunSettings settings, StackLoop[] loops, TunLink[] tuns, ILink[] links, PcapWriter? pcap)
     {
         Settings = settings;
-        _loop = loop;
-        _tun = tun;
-        _link = link;
+        _loops = loops;
+        _tuns = tuns;
+        _links = links;
         _pcap = pcap;
         var tcp = (settings.Tcp ?? TcpConfig.Default) with { Mtu = settings.Mtu };
         // With offload the kernel cuts what we send, too: let new data leave in 64 KiB super-segments.
         if (settings.Offload && tcp.SendOffloadSize == 0) tcp = tcp with { SendOffloadSize = 65535 };
-        Stack = new TcpStack(link, new TcpStackOptions { Address = settings.StackAddress, Tcp = tcp }, loop);
+        Stacks = links.Select((link, i) => new TcpStack(link, new TcpStackOptions { Address = settings.StackAddress, Tcp = tcp }, loops[i])).ToArray();
         // A capture that is read while the command runs (tshark -r, tail) should be at most a second behind.
         if (pcap is not null)
-            _pcapFlush = System.Reactive.Linq.Observable.Interval(TimeSpan.FromSeconds(1), loop).Subscribe(_ => pcap.Flush());
+            _pcapFlush = System.Reactive.Linq.Observable.Interval(TimeSpan.FromSeconds(1), loops[0]).Subscribe(_ => pcap.Flush());
         // The device can vanish under us (its namespace deleted); then there is nothing left to serve.
-        _linkWatch = tun.Inbound.Subscribe(_ => { }, e =>
+        _linkWatches = tuns.Select(tun => tun.Inbound.Subscribe(_ => { }, e =>
         {
             LinkError = e;
             _failed.Cancel();
-        });
+        })).ToArray();
     }
 
     /// <summary>Cancelled when the device fails (it was removed, or reading it keeps failing).</summary>
@@ -84,14 +100,34 @@ public sealed class TunHost : IDisposable
     /// <summary>The settings the host was opened with.</summary>
     public TunSettings Settings { get; }
 
-    /// <summary>The stack.</summary>
-    public TcpStack Stack { get; }
+    /// <summary>The stack (of the first queue, when there are several).</summary>
+    public TcpStack Stack => Stacks[0];
 
-    /// <summary>The TUN device under the stack (counters, name).</summary>
-    public TunLink Tun => _tun;
+    /// <summary>One stack per queue of the device, all at <see cref="TunSettings.StackAddress"/>.</summary>
+    public IReadOnlyList<TcpStack> Stacks { get; }
+
+    /// <summary>The TUN device under the stack (counters, name); its first queue when there are several.</summary>
+    public TunLink Tun => _tuns[0];
+
+    /// <summary>One link per queue of the device.</summary>
+    public IReadOnlyList<TunLink> Tuns => _tuns;
 
     /// <summary>Packets written to the pcap file so far (0 without one).</summary>
     public long PcapPackets => _pcap?.PacketCount ?? 0;
+
+    /// <summary>
+    /// Queue and write counters of the device (the kernel's drops) and of the links (writes that
+    /// failed or found the writer's queue full), for status lines.
+    /// </summary>
+    public string DescribeDrops()
+    {
+        var device = Tun.ReadDeviceCounters();
+        long writeErrors = _tuns.Sum(t => t.WriteErrors), queueDrops = _tuns.Sum(t => t.WriteQueueDrops);
+        long sent = _tuns.Sum(t => t.PacketsSent), batches = _tuns.Sum(t => t.WriteBatches);
+        return (device is null ? "device counters unavailable" : device.ToString())
+            + string.Create(System.Globalization.CultureInfo.InvariantCulture, $"; link: {writeErrors} write errors, {queueDrops} dropped at the writer's queue")
+            + (batches > 0 ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $", {sent} packets written in {batches} batches") : "");
+    }
 
     /// <summary>
     /// Opens the device as <see cref="Open"/> does; on failure writes one line to stderr, prefixed
@@ -129,6 +165,7 @@ public sealed class TunHost : IDisposable
             throw new TunException("Refusing to create a TUN device in the machine's initial network namespace, where its packets could leave the machine: "
                 + "pass --netns NS (after 'ip netns add NS') or run under 'ip netns exec NS'.");
 
+        if (settings.Queues < 1) throw new ArgumentException("A device needs at least one queue.", nameof(settings));
         var options = new TunLinkOptions
         {
             Name = settings.Device,
@@ -137,10 +174,12 @@ public sealed class TunHost : IDisposable
             StackAddress = settings.StackAddress,
             AllowInitialNamespace = settings.AllowInitialNamespace,
             Offload = settings.Offload,
+            TxQueueLength = settings.TxQueueLength,
+            WriterThread = settings.WriterThread,
         };
         PcapWriter? pcap = null;
-        TunLink? tun = null;
-        var loop = new StackLoop();
+        IReadOnlyList<TunLink> tuns = [];
+        var loops = Enumerable.Range(0, settings.Queues).Select(i => new StackLoop(settings.Queues == 1 ? "rxtcp stack" : $"rxtcp stack q{i}")).ToArray();
         try
         {
             if (settings.PcapPath is { } path)
@@ -154,42 +193,48 @@ public sealed class TunHost : IDisposable
                     throw new IOException($"cannot create the pcap file '{path}': {e.Message}", e);
                 }
             }
+            // One queue: a plain device, as before; more: a multi-queue device, one link per queue.
             if (settings.Namespace is { } name)
             {
                 using var ns = NetworkNamespace.Attach(name);
-                tun = ns.OpenTun(options);
+                tuns = settings.Queues == 1 ? [ns.OpenTun(options)] : ns.OpenTunQueues(options, settings.Queues);
             }
             else
             {
-                tun = new TunLink(options);
+                tuns = settings.Queues == 1 ? [new TunLink(options)] : TunLink.OpenQueues(options, settings.Queues);
             }
-            ILink link = pcap is null ? tun : tun.WithPcap(pcap, loop);
-            return new TunHost(settings, loop, tun, link, pcap);
+            var links = tuns.Select((tun, i) => pcap is null ? (ILink)tun : tun.WithPcap(pcap, loops[i])).ToArray();
+            return new TunHost(settings, loops, tuns.ToArray(), links, pcap);
         }
         catch
         {
-            tun?.Dispose();
+            foreach (var tun in tuns) tun.Dispose();
             pcap?.Dispose();
-            loop.Dispose();
+            foreach (var loop in loops) loop.Dispose();
             throw;
         }
     }
 
     /// <summary>A one-line description of the link for status messages.</summary>
     public string Describe() =>
-        $"device {_tun.Name}{(Settings.Namespace is { } ns ? $" in netns {ns}" : "")}, kernel side {Settings.KernelAddress}, stack {Settings.StackAddress}, MTU {Settings.Mtu}{(Settings.Offload ? ", checksum/TSO4 offload" : "")}"
+        $"device {Tun.Name}{(Settings.Namespace is { } ns ? $" in netns {ns}" : "")}, kernel side {Settings.KernelAddress}, stack {Settings.StackAddress}, MTU {Settings.Mtu}"
+        + (Settings.TxQueueLength is { } q ? $", txqueuelen {q}" : "")
+        + (Settings.Queues > 1 ? $", {Settings.Queues} queues with a stack each" : "")
+        + (Settings.Offload ? ", checksum/TSO4 offload" : "")
         + (Settings.PcapPath is { } p ? $", recording to {p}" : "");
 
-    /// <summary>Stops the stack, removes the device and closes the capture.</summary>
+    /// <summary>Stops the stacks, removes the device and closes the capture.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _pcapFlush?.Dispose();
-        _linkWatch.Dispose();
-        Stack.Dispose();
-        _link.Dispose(); // the pcap link disposes the TUN link under it
-        _tun.Dispose();
+        foreach (var watch in _linkWatches) watch.Dispose();
+        // The readers stop first: a stack's Dispose takes its pipeline's lock, which a reader
+        // delivering a flood of packets would otherwise take again and again before it.
+        foreach (var tun in _tuns) tun.Dispose();
+        foreach (var stack in Stacks) stack.Dispose();
+        foreach (var link in _links) link.Dispose(); // a pcap link disposes the TUN link under it (again: harmless)
         _pcap?.Dispose();
-        _loop.Dispose();
+        foreach (var loop in _loops) loop.Dispose();
     }
 }

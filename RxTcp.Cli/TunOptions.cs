@@ -58,6 +58,19 @@ internal sealed class TunOptions
         Description = "Open the device with the virtio header and checksum/TSO4 offload: the kernel may hand over TCP segments of up to 64 KiB.",
     };
 
+    public Option<int> TxQueueLength { get; } = new("--txqueuelen")
+    {
+        Description = "Length of the device's queue towards the stack, in packets (ip link ... txqueuelen): how large a burst from the kernel may wait for the reader before the kernel drops packets. The kernel's default is 500.",
+        HelpName = "packets",
+        DefaultValueFactory = _ => TunSettings.DefaultTxQueueLength,
+        CustomParser = r => ParseInt(r, "--txqueuelen", 1, 1_000_000),
+    };
+
+    public Option<bool> InlineWrites { get; } = new("--inline-writes")
+    {
+        Description = "Write each packet to the device on the thread that sends it (the stack's), instead of queueing it for the link's writer thread, which writes what has gathered in batches.",
+    };
+
     public Option<bool> AllowInitialNamespace { get; } = new("--allow-initial-netns")
     {
         Description = "Allow creating the device in the machine's initial network namespace. "
@@ -73,6 +86,8 @@ internal sealed class TunOptions
         command.Options.Add(Pcap);
         command.Options.Add(Namespace);
         command.Options.Add(Offload);
+        command.Options.Add(TxQueueLength);
+        command.Options.Add(InlineWrites);
         command.Options.Add(AllowInitialNamespace);
         command.Validators.Add(result =>
         {
@@ -92,6 +107,8 @@ internal sealed class TunOptions
         PcapPath = parse.GetValue(Pcap),
         Namespace = parse.GetValue(Namespace),
         Offload = parse.GetValue(Offload),
+        TxQueueLength = parse.GetValue(TxQueueLength),
+        WriterThread = !parse.GetValue(InlineWrites),
         AllowInitialNamespace = parse.GetValue(AllowInitialNamespace),
     };
 

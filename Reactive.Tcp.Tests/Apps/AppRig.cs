@@ -19,11 +19,13 @@ internal sealed class AppRig : IDisposable
     public static readonly IPv4Address ClientAddress = IPv4Address.Parse("192.0.2.2");
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
-    public AppRig(VirtualWireOptions? wire = null)
+    /// <param name="wire">The wire's impairments.</param>
+    /// <param name="serverPath">When given, wraps the server's end of the wire (to watch what the server sends).</param>
+    public AppRig(VirtualWireOptions? wire = null, Func<ILink, ILink>? serverPath = null)
     {
         Loop = new StackLoop("app-rig");
         Wire = new VirtualWire(Loop, wire);
-        Server = new TcpStack(Wire.EndA, new TcpStackOptions { Address = ServerAddress, Seed = 1 }, Loop);
+        Server = new TcpStack(serverPath is null ? Wire.EndA : serverPath(Wire.EndA), new TcpStackOptions { Address = ServerAddress, Seed = 1 }, Loop);
         Client = new TcpStack(Wire.EndB, new TcpStackOptions { Address = ClientAddress, Seed = 2 }, Loop);
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using Reactive.Tcp.Api;
@@ -21,6 +22,8 @@ public sealed class HttpApp
     public const string Greeting = "Hello world from minimart-netstack!";
 
     private const int FileChunk = 128 * 1024;
+    private const int HeadLimit = 16 * 1024;
+    private readonly HttpFileCache _files = new();
     private long _requests;
 
     /// <summary>A server with the hit counter only (<paramref name="root"/> null) or with static files below <paramref name="root"/>.</summary>
@@ -49,8 +52,9 @@ public sealed class HttpApp
         // Reading through the credit-based stream: while a long response goes out, further requests
         // wait in the TCP window instead of piling up here.
         var stream = connection.AsStream();
-        var reader = new HttpReader(stream);
-        var scratch = new byte[16 * 1024];
+        // Heads up to 16 KiB (nginx allows 8 KiB lines); a thousand idle keep-alive connections then hold 16 MiB here, not 64.
+        var reader = new HttpReader(stream, HeadLimit);
+        byte[]? scratch = null; // only for request bodies, which GET and HEAD rarely have
         try
         {
             while (true)
@@ -90,7 +94,7 @@ public sealed class HttpApp
                     await SendHeadAsync(connection, e.Status, keepAlive: false, Plain(e.Message)).ConfigureAwait(false);
                     break;
                 }
-                if (bodyLength is > 0) await reader.CopyBodyAsync(bodyLength, null, scratch).ConfigureAwait(false);
+                if (bodyLength is > 0) await reader.CopyBodyAsync(bodyLength, null, scratch ??= new byte[16 * 1024]).ConfigureAwait(false);
 
                 keepAlive = await RespondAsync(connection, request, keepAlive).ConfigureAwait(false);
                 if (!keepAlive) break;
@@ -119,26 +123,66 @@ public sealed class HttpApp
             await SendHeadAsync(connection, 200, keepAlive, head ? null : page, contentType: "text/html; charset=utf-8", contentLength: page.Length).ConfigureAwait(false);
             return keepAlive;
         }
-        if (Resolve(request.Path) is not { } file)
+        if (_files.TryGet(request.Path) is { } kept)
+        {
+            await SendHeadAsync(connection, 200, keepAlive, head ? null : kept.Content, contentType: kept.ContentType, contentLength: kept.Content.Length).ConfigureAwait(false);
+            return keepAlive;
+        }
+        if (ResolveFile(request.Path) is not var (file, real))
         {
             await SendHeadAsync(connection, 404, keepAlive, head ? null : Plain($"{request.Path} was not found")).ConfigureAwait(false);
             return keepAlive;
         }
 
-        await using var content = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+        var lastWrite = File.GetLastWriteTimeUtc(real); // before reading: a change while reading shows at the next request
+        await using var content = new FileStream(real, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
         long length = content.Length;
-        await SendHeadAsync(connection, 200, keepAlive, null, contentType: ContentType(file), contentLength: length).ConfigureAwait(false);
-        if (head) return keepAlive;
-
-        // One buffer, reused: SendAsync completes once the bytes are copied into the send buffer.
-        var buffer = new byte[FileChunk];
-        long sent = 0;
-        while (sent < length)
+        if (length <= HttpFileCache.MaxFileBytes)
         {
-            int n = await content.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, length - sent))).ConfigureAwait(false);
-            if (n == 0) throw new IOException($"{file} shrank while being sent"); // the promised length cannot be kept
-            await connection.SendAsync(buffer.AsMemory(0, n)).ConfigureAwait(false);
-            sent += n;
+            // Small: read whole, answered in one send, and kept for the next request of this path.
+            var bytes = new byte[length];
+            await content.ReadExactlyAsync(bytes).ConfigureAwait(false);
+            var entry = new HttpFileCache.Entry(real, bytes, lastWrite, ContentType(file));
+            _files.Add(request.Path, entry);
+            await SendHeadAsync(connection, 200, keepAlive, head ? null : bytes, contentType: entry.ContentType, contentLength: length).ConfigureAwait(false);
+            return keepAlive;
+        }
+        var headBytes = Head(200, keepAlive, ContentType(file), length, "");
+        if (head)
+        {
+            await connection.SendAsync(headBytes).ConfigureAwait(false);
+            return keepAlive;
+        }
+
+        // The head and the first chunk of the body leave in one send, so that a small file is one
+        // write (one segment when it fits) and no second write waits behind Nagle for the peer's
+        // delayed ACK. One pooled buffer serves the whole response: SendAsync completes once the
+        // bytes are copied into the send buffer.
+        int first = (int)Math.Min(FileChunk, length);
+        var buffer = ArrayPool<byte>.Shared.Rent(headBytes.Length + first);
+        try
+        {
+            headBytes.CopyTo(buffer, 0);
+            int filled = headBytes.Length;
+            long sent = 0;
+            while (sent < length || filled > 0)
+            {
+                int want = (int)Math.Min(buffer.Length - filled, length - sent);
+                while (want > 0)
+                {
+                    int n = await content.ReadAsync(buffer.AsMemory(filled, want)).ConfigureAwait(false);
+                    if (n == 0) throw new IOException($"{file} shrank while being sent"); // the promised length cannot be kept
+                    filled += n;
+                    sent += n;
+                    want -= n;
+                }
+                await connection.SendAsync(buffer.AsMemory(0, filled)).ConfigureAwait(false);
+                filled = 0;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
         return keepAlive;
     }
@@ -156,7 +200,10 @@ public sealed class HttpApp
     /// directory means its <c>index.html</c>), or null when there is none or the path would leave
     /// the root (<c>..</c>, or a symbolic link pointing outside).
     /// </summary>
-    public string? Resolve(string path)
+    public string? Resolve(string path) => ResolveFile(path)?.Full;
+
+    /// <summary><see cref="Resolve"/>, also giving the file with every link followed (what is opened).</summary>
+    private (string Full, string Real)? ResolveFile(string path)
     {
         if (Root is null || !path.StartsWith('/')) return null;
         string decoded;
@@ -177,7 +224,7 @@ public sealed class HttpApp
         if (!File.Exists(full)) return null;
         // The lexical check above cannot see links: follow them and check where they really lead.
         var real = RealPath(full);
-        return real is not null && Inside(real) ? full : null;
+        return real is not null && Inside(real) ? (full, real) : null;
     }
 
     private bool Inside(string full) => full == Root || full.StartsWith(Root + "/", StringComparison.Ordinal);
@@ -208,18 +255,11 @@ public sealed class HttpApp
 
     private static byte[] Plain(string text) => Encoding.UTF8.GetBytes(text + "\n");
 
+    /// <summary>Sends a whole response, head and body, in one send.</summary>
     private static Task SendHeadAsync(TcpConnection connection, int status, bool keepAlive, byte[]? body,
         string extraFields = "", string contentType = "text/plain; charset=utf-8", long? contentLength = null)
     {
-        var head = new StringBuilder()
-            .Append(CultureInfo.InvariantCulture, $"HTTP/1.1 {status} {Reason(status)}\r\n")
-            .Append("Server: rxtcp\r\n")
-            .Append(CultureInfo.InvariantCulture, $"Content-Type: {contentType}\r\n")
-            .Append(CultureInfo.InvariantCulture, $"Content-Length: {contentLength ?? body?.Length ?? 0}\r\n")
-            .Append(keepAlive ? "Connection: keep-alive\r\n" : "Connection: close\r\n")
-            .Append(extraFields)
-            .Append("\r\n");
-        var bytes = Encoding.ASCII.GetBytes(head.ToString());
+        var bytes = Head(status, keepAlive, contentType, contentLength ?? body?.Length ?? 0, extraFields);
         if (body is { Length: > 0 })
         {
             var whole = new byte[bytes.Length + body.Length];
@@ -229,6 +269,17 @@ public sealed class HttpApp
         }
         return connection.SendAsync(bytes);
     }
+
+    private static byte[] Head(int status, bool keepAlive, string contentType, long contentLength, string extraFields) =>
+        Encoding.ASCII.GetBytes(new StringBuilder()
+            .Append(CultureInfo.InvariantCulture, $"HTTP/1.1 {status} {Reason(status)}\r\n")
+            .Append("Server: rxtcp\r\n")
+            .Append(CultureInfo.InvariantCulture, $"Content-Type: {contentType}\r\n")
+            .Append(CultureInfo.InvariantCulture, $"Content-Length: {contentLength}\r\n")
+            .Append(keepAlive ? "Connection: keep-alive\r\n" : "Connection: close\r\n")
+            .Append(extraFields)
+            .Append("\r\n")
+            .ToString());
 
     private static string Reason(int status) => status switch
     {
