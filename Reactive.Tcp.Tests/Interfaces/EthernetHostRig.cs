@@ -9,8 +9,8 @@ namespace Reactive.Tcp.Tests.Interfaces;
 /// The smallest Ethernet interface stage there can be, for tests: decode a frame, filter by MAC,
 /// hand ARP to an <see cref="ArpCache{TPacket}"/>, trim IPv4 padding; send IPv4 packets through the
 /// cache; carry out its actions; keep its one timer armed at <see cref="ArpCache{TPacket}.NextDue"/>
-/// on the scheduler. It is single-threaded by construction (everything runs on the scheduler that
-/// delivers the link's frames), as the real stage will be.
+/// on the scheduler. A lock serialises frames, sends and timer ticks, so it also runs on a real
+/// device whose reader thread is not the scheduler's (the real stage will serialise by design).
 /// </summary>
 internal sealed class EthernetHostRig : IDisposable
 {
@@ -19,6 +19,7 @@ internal sealed class EthernetHostRig : IDisposable
     private readonly EthernetAddressFilter _filter;
     private readonly ArpActions<byte[]> _actions = new();
     private readonly IDisposable _subscription;
+    private readonly Lock _gate = new();
     private IDisposable? _timer;
     private long? _armedFor;
 
@@ -30,9 +31,15 @@ internal sealed class EthernetHostRig : IDisposable
         _filter = new EthernetAddressFilter(link.Address);
         Arp = new ArpCache<byte[]>(link.Address, options, seed);
         _subscription = link.Inbound.Subscribe(OnFrame);
-        Arp.AddAddress(address, Now, _actions);
-        CarryOut();
+        lock (_gate)
+        {
+            Arp.AddAddress(address, Now, _actions);
+            CarryOut();
+        }
     }
+
+    /// <summary>Called with each IPv4 packet for us (trimmed), under the rig's lock: it may call <see cref="SendIp"/>.</summary>
+    public Action<byte[]>? OnIpv4 { get; set; }
 
     public IPv4Address Address { get; }
 
@@ -52,11 +59,25 @@ internal sealed class EthernetHostRig : IDisposable
 
     public void SendIp(IPv4Address nextHop, byte[] packet)
     {
-        Arp.Send(nextHop, packet, packet.Length, Now, _actions);
-        CarryOut();
+        lock (_gate)
+        {
+            Arp.Send(nextHop, packet, packet.Length, Now, _actions);
+            CarryOut();
+        }
+    }
+
+    /// <summary>Runs <paramref name="read"/> under the rig's lock (for tests reading its lists while frames arrive).</summary>
+    public T Read<T>(Func<EthernetHostRig, T> read)
+    {
+        lock (_gate) return read(this);
     }
 
     private void OnFrame(ReadOnlyMemory<byte> frame)
+    {
+        lock (_gate) Handle(frame);
+    }
+
+    private void Handle(ReadOnlyMemory<byte> frame)
     {
         var reason = EthernetCodec.TryParse(frame.Span, out var header);
         if (reason == DropReason.None) reason = _filter.Check(header.Destination);
@@ -70,7 +91,9 @@ internal sealed class EthernetHostRig : IDisposable
                     if (reason == DropReason.None) reason = Arp.Receive(arp, header.Destination == Mac, Now, _actions);
                     break;
                 case EtherType.IPv4:
-                    Received.Add(EthernetCodec.TrimToIpv4TotalLength(payload).ToArray());
+                    var packet = EthernetCodec.TrimToIpv4TotalLength(payload).ToArray();
+                    Received.Add(packet);
+                    OnIpv4?.Invoke(packet);
                     break;
                 default:
                     reason = DropReason.UnsupportedEtherType;
@@ -109,16 +132,19 @@ internal sealed class EthernetHostRig : IDisposable
         _timer = due is { } at
             ? _scheduler.Schedule(new DateTimeOffset(Math.Max(at, Now), TimeSpan.Zero), () =>
             {
-                _armedFor = null;
-                Arp.Tick(Now, _actions);
-                CarryOut();
+                lock (_gate)
+                {
+                    _armedFor = null;
+                    Arp.Tick(Now, _actions);
+                    CarryOut();
+                }
             })
             : null;
     }
 
     public void Dispose()
     {
-        _timer?.Dispose();
         _subscription.Dispose();
+        lock (_gate) _timer?.Dispose();
     }
 }
