@@ -419,6 +419,20 @@ public class ArpCacheTests
         Assert.Equal(0, arp.Cache.Count);
     }
 
+    [Theory]
+    [InlineData("192.0.2.2")] // our own
+    [InlineData("0.0.0.0")]
+    [InlineData("127.0.0.1")]
+    [InlineData("240.0.0.1")]
+    public void Next_hops_no_station_can_be_are_dropped_without_asking(string address)
+    {
+        var arp = new ArpStepper();
+        arp.Send("p1", IPv4Address.Parse(address));
+        Assert.Equal([("p1", DropReason.BadAddress)], arp.Dropped);
+        Assert.Empty(arp.ArpSent);
+        Assert.Equal(0, arp.Cache.Count);
+    }
+
     [Fact]
     public void A_full_table_evicts_the_least_recently_used_stale_entry_and_never_an_incomplete_one()
     {

@@ -185,7 +185,8 @@ public sealed class ArpCache<TPacket>
     /// Sends <paramref name="packet"/> towards <paramref name="nextHop"/>: a
     /// <see cref="ArpActionKind.Transmit"/> with its hardware address when the cache has one
     /// (the limited broadcast and multicast groups map without asking), otherwise the packet waits
-    /// in the neighbour's queue while resolution runs.
+    /// in the neighbour's queue while resolution runs. A next hop no station can be (0.0.0.0,
+    /// loopback, class E, one of our own addresses) is dropped as <see cref="DropReason.BadAddress"/>.
     /// </summary>
     /// <param name="nextHop">The neighbour the route says the packet goes to (its destination when on-link, else the gateway).</param>
     /// <param name="packet">The packet; handed back in a Transmit or Drop action, never kept after one.</param>
@@ -204,6 +205,12 @@ public sealed class ArpCache<TPacket>
         if (nextHop.Value >> 28 == 0xE)
         {
             actions.Add(ArpAction<TPacket>.Transmit(nextHop, MacAddress.FromIPv4Multicast(nextHop), packet));
+            return;
+        }
+        if (!IsUsableAddress(nextHop) || nextHop == IPv4Address.Any || _addresses.Contains(nextHop))
+        {
+            // Nothing on the segment answers for these; our own addresses are looped back above the interface.
+            actions.Add(ArpAction<TPacket>.Drop(nextHop, packet, DropReason.BadAddress));
             return;
         }
 
