@@ -30,7 +30,6 @@ namespace Reactive.Tcp.Linux;
 /// </remarks>
 public sealed unsafe class TunLink : ILink
 {
-    private const string DevicePath = "/dev/net/tun";
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(30);
     /// <summary>Reads whose packets' answers go to the writer together; the drain itself goes on until nothing is left.</summary>
     private const int TurnReads = 64;
@@ -286,64 +285,8 @@ public sealed unsafe class TunLink : ILink
             throw new ArgumentException("KernelAddress and StackAddress must differ.", nameof(options));
     }
 
-    private static FileDescriptorHandle OpenDevice(TunLinkOptions options, out string name)
-    {
-        int fd;
-        fixed (byte* path = "/dev/net/tun\0"u8)
-            fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC, 0);
-        if (fd < 0)
-        {
-            int error = errno;
-            throw error == ENOENT || error == ENXIO || error == ENODEV
-                ? new TunException($"{DevicePath} is missing: load the tun module (modprobe tun) or, in a container, pass the device in (--device /dev/net/tun).", error)
-                : error == EACCES || error == EPERM
-                    ? new TunException($"Permission denied opening {DevicePath}: run as root (or with CAP_NET_ADMIN) inside a network namespace (ip netns add rxt-x; ip netns exec rxt-x ...).", error)
-                    : new TunException($"Cannot open {DevicePath}: {Errno.Describe(error)}.", error);
-        }
-        var handle = new FileDescriptorHandle(fd);
-
-        var ifreq = stackalloc byte[TunConstants.IfreqSize];
-        new Span<byte>(ifreq, TunConstants.IfreqSize).Clear();
-        Encoding.ASCII.GetBytes(options.Name, new Span<byte>(ifreq, TunConstants.IFNAMSIZ - 1));
-        short flags = (short)(TunConstants.IFF_TUN | TunConstants.IFF_NO_PI
-            | (options.MultiQueue ? TunConstants.IFF_MULTI_QUEUE : 0)
-            | (options.Offload ? TunConstants.IFF_VNET_HDR : 0));
-        *(short*)(ifreq + TunConstants.IfreqFlagsOffset) = flags;
-        if (ioctl(fd, TunConstants.TUNSETIFF, ifreq) < 0)
-        {
-            int error = errno;
-            handle.Dispose();
-            var device = options.Name.Length == 0 ? "a TUN device" : $"TUN device '{options.Name}'";
-            throw error == EBUSY
-                ? new TunException($"Cannot attach to {device}: it is busy (another descriptor, in this or another process, holds it). Pick another name or stop the other process.", error)
-                : error == EPERM || error == EACCES
-                    ? new TunException($"Not permitted to create {device}: run as root (or with CAP_NET_ADMIN) inside a network namespace.", error)
-                    : error == EINVAL
-                        ? new TunException($"Cannot attach to {device}: it exists with other flags (multi-queue {(options.MultiQueue ? "requested" : "not requested")}, or it is a TAP or persistent device). Pick another name.", error)
-                        : new TunException($"Creating {device} failed: {Errno.Describe(error)}.", error);
-        }
-        if (options.Offload) EnableOffload(fd, handle);
-        var span = new ReadOnlySpan<byte>(ifreq, TunConstants.IFNAMSIZ);
-        int end = span.IndexOf((byte)0);
-        name = Encoding.ASCII.GetString(end < 0 ? span : span[..end]);
-        return handle;
-    }
-
-    /// <summary>
-    /// Sets the header size and offers checksum and TSO4 offload, so the kernel may send us
-    /// partially checksummed packets and super-segments. Fails only on kernels without these ioctls.
-    /// </summary>
-    private static void EnableOffload(int fd, FileDescriptorHandle handle)
-    {
-        int size = VirtioNetHeader.Size;
-        if (ioctl(fd, TunConstants.TUNSETVNETHDRSZ, &size) < 0 ||
-            ioctl(fd, TunConstants.TUNSETOFFLOAD, (void*)(nuint)(TunConstants.TUN_F_CSUM | TunConstants.TUN_F_TSO4)) < 0)
-        {
-            int error = errno;
-            handle.Dispose();
-            throw new TunException($"Cannot turn on TUN offloads (virtio header, checksum, TSO4): {Errno.Describe(error)}. Open the link without Offload.", error);
-        }
-    }
+    private static FileDescriptorHandle OpenDevice(TunLinkOptions options, out string name) =>
+        TunTapDevice.Open(TunTapDevice.Kind.Tun, options.Name, options.MultiQueue, options.Offload, out name);
 
     /// <summary>
     /// The recipe from the design notes, run as child processes forked from this thread so they act
@@ -362,27 +305,7 @@ public sealed unsafe class TunLink : ILink
         ChildProcess.Run(["ip", "link", "set", Name, "mtu", options.Mtu.ToString(), "up"], CommandTimeout).EnsureSuccess();
     }
 
-    private bool WritePacket(int fd, ReadOnlySpan<byte> packet)
-    {
-        fixed (byte* p = packet)
-        {
-            for (int attempt = 0; ; attempt++)
-            {
-                long written = write(fd, p, packet.Length);
-                if (written == packet.Length) return true;
-                if (written >= 0) return false; // a TUN write is all or nothing; anything else is an error
-                int error = errno;
-                if (error == EINTR) continue;
-                if ((error == EAGAIN || error == EWOULDBLOCK) && attempt < 100)
-                {
-                    var pfd = new pollfd { fd = fd, events = (short)POLLOUT };
-                    _ = poll(&pfd, 1, 100);
-                    continue;
-                }
-                return false;
-            }
-        }
-    }
+    private static bool WritePacket(int fd, ReadOnlySpan<byte> packet) => TunTapDevice.Write(fd, packet);
 
     /// <summary>
     /// Writes one packet behind its virtio header, gathered by one <c>writev</c>: all zeros for a
@@ -401,29 +324,7 @@ public sealed unsafe class TunLink : ILink
             if (!VirtioNetHeader.TryWriteSuperSegment(headerSpan, System.Runtime.InteropServices.MemoryMarshal.AsMemory(memory).Span, Mtu)) return false;
             Interlocked.Increment(ref _superSegmentsSent);
         }
-        var packet = memory.Span;
-        fixed (byte* p = packet)
-        {
-            var vectors = stackalloc Vectored.IoVector[2];
-            vectors[0] = new Vectored.IoVector { Base = header, Length = VirtioNetHeader.Size };
-            vectors[1] = new Vectored.IoVector { Base = p, Length = (nuint)packet.Length };
-            long expected = VirtioNetHeader.Size + packet.Length;
-            for (int attempt = 0; ; attempt++)
-            {
-                long written = Vectored.Write(fd, vectors, 2);
-                if (written == expected) return true;
-                if (written >= 0) return false;
-                int error = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
-                if (error == EINTR) continue;
-                if ((error == EAGAIN || error == EWOULDBLOCK) && attempt < 100)
-                {
-                    var pfd = new pollfd { fd = fd, events = (short)POLLOUT };
-                    _ = poll(&pfd, 1, 100);
-                    continue;
-                }
-                return false;
-            }
-        }
+        return TunTapDevice.WriteGathered(fd, headerSpan, memory.Span);
     }
 
     /// <summary>

@@ -4,8 +4,9 @@ namespace Reactive.Tcp.Links;
 
 /// <summary>
 /// Writes packets to a classic libpcap capture (microsecond timestamps, version 2.4, snap length
-/// 65535, link type <c>LINKTYPE_RAW</c> = 101: each record is a bare IP packet), readable by
-/// Wireshark and tcpdump. <see cref="Write"/> is thread-safe.
+/// 65535), readable by Wireshark and tcpdump. The link type is <c>LINKTYPE_RAW</c> = 101 (each
+/// record a bare IP packet) unless <see cref="PcapLinkType.Ethernet"/> is asked for (each record an
+/// Ethernet II frame, as a TAP device or a switch port carries). <see cref="Write"/> is thread-safe.
 /// </summary>
 /// <remarks>
 /// Timestamps earlier than the Unix epoch cannot be stored; they are taken as time elapsed since
@@ -23,7 +24,10 @@ public sealed class PcapWriter : IDisposable
     public const int SnapLength = 65535;
 
     /// <summary><c>LINKTYPE_RAW</c>: records start with the IP header.</summary>
-    public const int LinkTypeRaw = 101;
+    public const int LinkTypeRaw = (int)PcapLinkType.Raw;
+
+    /// <summary><c>LINKTYPE_ETHERNET</c>: records start with the Ethernet header.</summary>
+    public const int LinkTypeEthernet = (int)PcapLinkType.Ethernet;
 
     private const int GlobalHeaderLength = 24;
     private const int RecordHeaderLength = 16;
@@ -34,12 +38,26 @@ public sealed class PcapWriter : IDisposable
     private bool _disposed;
     private long _packets;
 
-    /// <summary>Starts a capture on <paramref name="stream"/> and writes the global header.</summary>
+    /// <summary>Starts a raw-IP capture on <paramref name="stream"/> and writes the global header.</summary>
     /// <param name="stream">A writable stream positioned where the file starts.</param>
     /// <param name="leaveOpen">Whether to leave <paramref name="stream"/> open on disposal.</param>
     public PcapWriter(Stream stream, bool leaveOpen = false)
+        : this(stream, PcapLinkType.Raw, leaveOpen)
+    {
+    }
+
+    /// <summary>Starts a capture of <paramref name="linkType"/> records on <paramref name="stream"/> and writes the global header.</summary>
+    /// <param name="stream">A writable stream positioned where the file starts.</param>
+    /// <param name="linkType">What every record starts with.</param>
+    /// <param name="leaveOpen">Whether to leave <paramref name="stream"/> open on disposal.</param>
+    public PcapWriter(Stream stream, PcapLinkType linkType, bool leaveOpen = false)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        if (!Enum.IsDefined(linkType))
+        {
+            throw new ArgumentOutOfRangeException(nameof(linkType), linkType, "Not a link type this writer knows.");
+        }
+
         if (!stream.CanWrite)
         {
             throw new ArgumentException("The stream must be writable.", nameof(stream));
@@ -47,21 +65,33 @@ public sealed class PcapWriter : IDisposable
 
         _stream = stream;
         _leaveOpen = leaveOpen;
+        LinkType = linkType;
         WriteGlobalHeader();
     }
 
-    /// <summary>Creates (or overwrites) the capture file at <paramref name="path"/>.</summary>
+    /// <summary>Creates (or overwrites) the raw-IP capture file at <paramref name="path"/>.</summary>
     /// <param name="path">File to write.</param>
     public PcapWriter(string path)
-        : this(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 64 * 1024), leaveOpen: false)
+        : this(path, PcapLinkType.Raw)
     {
     }
+
+    /// <summary>Creates (or overwrites) the capture file at <paramref name="path"/>, of <paramref name="linkType"/> records.</summary>
+    /// <param name="path">File to write.</param>
+    /// <param name="linkType">What every record starts with.</param>
+    public PcapWriter(string path, PcapLinkType linkType)
+        : this(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, bufferSize: 64 * 1024), linkType, leaveOpen: false)
+    {
+    }
+
+    /// <summary>What every record starts with: the IP header or the Ethernet header.</summary>
+    public PcapLinkType LinkType { get; }
 
     /// <summary>Number of packets written so far.</summary>
     public long PacketCount => Interlocked.Read(ref _packets);
 
     /// <summary>Appends one packet record, keeping at most <see cref="SnapLength"/> bytes of it.</summary>
-    /// <param name="packet">The IP packet.</param>
+    /// <param name="packet">The IP packet, or the Ethernet frame for an <see cref="PcapLinkType.Ethernet"/> capture.</param>
     /// <param name="timestamp">When the packet was seen.</param>
     public void Write(ReadOnlySpan<byte> packet, DateTimeOffset timestamp)
     {
@@ -129,7 +159,7 @@ public sealed class PcapWriter : IDisposable
         BinaryPrimitives.WriteInt32LittleEndian(header[8..], 0);    // thiszone: timestamps are UTC
         BinaryPrimitives.WriteUInt32LittleEndian(header[12..], 0);  // sigfigs: always 0 in practice
         BinaryPrimitives.WriteUInt32LittleEndian(header[16..], SnapLength);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[20..], LinkTypeRaw);
+        BinaryPrimitives.WriteUInt32LittleEndian(header[20..], (uint)LinkType);
         _stream.Write(header);
     }
 

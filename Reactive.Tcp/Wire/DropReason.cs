@@ -65,4 +65,30 @@ public enum DropReason
     BadFragment,
     /// <summary>No route covers the destination of a packet the stack was to send.</summary>
     NoRoute,
+    /// <summary>An Ethernet frame whose type field is an IEEE 802.3 length (below 0x0600: LLC frames such as spanning-tree BPDUs), not an Ethernet II EtherType.</summary>
+    NotEthernetII,
+    /// <summary>An Ethernet frame carrying an 802.1Q (TPID 0x8100) or 802.1ad (0x88A8) VLAN tag: VLANs are not handled.</summary>
+    VlanTagged,
+    /// <summary>An Ethernet frame whose EtherType the interface does not handle (IPv6, LLDP, …).</summary>
+    UnsupportedEtherType,
+    /// <summary>A unicast Ethernet frame for another station's MAC address, or a multicast frame for a group the interface has not joined.</summary>
+    NotForOurMac,
+    /// <summary>An ARP packet whose hardware type or length is not Ethernet's (1, 6 bytes).</summary>
+    ArpUnsupportedHardware,
+    /// <summary>An ARP packet whose protocol type or length is not IPv4's (0x0800, 4 bytes).</summary>
+    ArpUnsupportedProtocol,
+    /// <summary>An ARP packet whose operation is neither request (1) nor reply (2).</summary>
+    ArpBadOperation,
+    /// <summary>An ARP packet whose sender hardware address is zero, broadcast, multicast or our own, or whose sender protocol address is broadcast, multicast or loopback: never learned, never answered.</summary>
+    ArpBadSender,
+    /// <summary>An ARP reply nobody asked for (no entry for its sender): not learned, per the RFC 826 merge rule as Linux applies it (<c>arp_accept</c> off).</summary>
+    ArpUnsolicitedReply,
+    /// <summary>An ARP packet from another station claiming one of our addresses (RFC 5227 conflict): ignored, and the address defended.</summary>
+    ArpAddressConflict,
+    /// <summary>Outbound: a packet for an unresolved neighbour dropped because that neighbour's queue was full (the oldest queued packet goes).</summary>
+    NeighbourQueueFull,
+    /// <summary>Outbound: a packet dropped because its next hop did not answer ARP (resolution failed).</summary>
+    NeighbourUnreachable,
+    /// <summary>Outbound: a packet dropped because the neighbour table was full of entries that could not be evicted.</summary>
+    NeighbourTableFull,
 }
