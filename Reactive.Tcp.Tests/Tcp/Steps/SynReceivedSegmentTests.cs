@@ -70,13 +70,12 @@ public class SynReceivedSegmentTests
     }
 
     [Fact]
-    public void Syn_with_another_isn_in_syn_received_gets_a_challenge_ack()
+    public void Syn_with_another_isn_in_passive_syn_received_returns_to_listen_without_a_reply()
     {
-        // RFC 9293 would return a passive open to LISTEN; RxTcp answers as RFC 5961 §4.2 does in synchronised states.
+        // RFC 9293 §3.10.7.4 fourth, RFC 1122 §4.2.2.20 (e): the half-open child ends quietly; the listener stays.
         SynReceived().At(1).Segment("[S] seq 5003 win 65535 <mss 1460>")
-            .Sends("[.] seq 1001 ack 5001 win 65535 <>")
-            .Limited(LimitedAck.Challenge)
-            .Is(TcpState.SynReceived);
+            .SendsNothing()
+            .IsClosedWith(TcpError.None);
     }
 
     [Fact]
