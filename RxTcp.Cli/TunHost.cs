@@ -3,6 +3,7 @@ using Reactive.Tcp.Linux;
 using Reactive.Tcp.Stack;
 using Reactive.Tcp.Tcp;
 using Reactive.Tcp.Wire;
+using Reactive.Tcp.Diagnostics;
 
 namespace RxTcp.Cli;
 

@@ -6,6 +6,7 @@ using Reactive.Tcp.Links;
 using Reactive.Tcp.Stack;
 using Reactive.Tcp.Tcp;
 using Reactive.Tcp.Wire;
+using Reactive.Tcp.Diagnostics;
 
 namespace Reactive.Tcp.Tests.Diagnostics;
 

@@ -3,6 +3,7 @@ using Microsoft.Reactive.Testing;
 using Reactive.Tcp.Links;
 using Reactive.Tcp.Wire;
 using Xunit;
+using Reactive.Tcp.Diagnostics;
 
 namespace Reactive.Tcp.Tests.Links;
 

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using Microsoft.Reactive.Testing;
 using Reactive.Tcp.Links;
 using Xunit;
+using Reactive.Tcp.Diagnostics;
 using static Reactive.Tcp.Tests.Links.PacketHelpers;
 
 namespace Reactive.Tcp.Tests.Links;

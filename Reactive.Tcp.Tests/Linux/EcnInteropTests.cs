@@ -7,6 +7,7 @@ using Reactive.Tcp.Tcp;
 using Reactive.Tcp.Wire;
 using Xunit;
 using Xunit.Abstractions;
+using Reactive.Tcp.Diagnostics;
 
 namespace Reactive.Tcp.Tests.Linux;
 

@@ -2,6 +2,7 @@ using Reactive.Tcp.Links;
 using Reactive.Tcp.Wire;
 using Xunit;
 using Xunit.Abstractions;
+using Reactive.Tcp.Diagnostics;
 
 namespace Reactive.Tcp.Tests.Linux;
 

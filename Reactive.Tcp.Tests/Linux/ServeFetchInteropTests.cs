@@ -7,6 +7,7 @@ using Reactive.Tcp.Links;
 using RxTcp.Cli.Apps;
 using Xunit;
 using Xunit.Abstractions;
+using Reactive.Tcp.Diagnostics;
 
 namespace Reactive.Tcp.Tests.Linux;
 

@@ -6,7 +6,7 @@ namespace Reactive.Tcp.Tcp;
 /// What one step asks the world to do, filled by <see cref="TcpStep"/> and carried out by the host.
 /// Reused from step to step, so a steady stream of segments allocates nothing here.
 /// </summary>
-public sealed class TcpEffects
+internal sealed class TcpEffects
 {
     private readonly List<TcpSegment> _transmit = new(4);
     private readonly List<ReadOnlyMemory<byte>> _deliver = new(2);

@@ -3,7 +3,7 @@ using Reactive.Tcp.Wire;
 namespace Reactive.Tcp.Tcp;
 
 /// <summary>One input to the TCP step.</summary>
-public struct TcpEvent
+internal struct TcpEvent
 {
     /// <summary>What happened.</summary>
     public TcpEventKind Kind;

@@ -5,7 +5,7 @@ namespace Reactive.Tcp.Tcp;
 // TCP's own answers to questions the hosting transport asks before and around a step, so that
 // each decision is made in one place: what opens a connection, what a cookie ACK looks like,
 // which states still take data from the application.
-public static partial class TcpStep
+internal static partial class TcpStep
 {
     /// <summary>A SYN without ACK or RST: the only segment that may open a connection at a listener (RFC 9293 §3.10.7.2).</summary>
     public static bool IsPlainSyn(in TcpSegment seg) =>

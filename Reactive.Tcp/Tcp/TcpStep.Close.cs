@@ -2,7 +2,7 @@ using Reactive.Tcp.Wire;
 
 namespace Reactive.Tcp.Tcp;
 
-public static partial class TcpStep
+internal static partial class TcpStep
 {
     /// <summary>Graceful close: a FIN follows the data already queued.</summary>
     private static void OnClose(Tcb tcb, long now, TcpEffects fx)

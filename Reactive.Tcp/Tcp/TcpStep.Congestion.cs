@@ -2,7 +2,7 @@ namespace Reactive.Tcp.Tcp;
 
 // Congestion control's place in the step: the window opens at the handshake, and the controller
 // is made the first time the connection needs it, so an idle connection holds none.
-public static partial class TcpStep
+internal static partial class TcpStep
 {
     /// <summary>Whether the configuration runs congestion control (<see cref="TcpConfig.InitialCongestionWindowSegments"/> &gt; 0).</summary>
     private static bool CongestionControlled(Tcb tcb) => tcb.Config.InitialCongestionWindowSegments > 0;

@@ -5,7 +5,7 @@ namespace Reactive.Tcp.Tcp;
 // Explicit Congestion Notification (RFC 3168): negotiated by the SYNs, a router's CE mark is
 // echoed back with ECE until the sender's CWR says it has reacted, and the sender reacts to ECE as
 // to a loss (once per window) without retransmitting anything.
-public static partial class TcpStep
+internal static partial class TcpStep
 {
     private const TcpFlags EcnSetupSyn = TcpFlags.Ece | TcpFlags.Cwr;
 

@@ -2,7 +2,7 @@ using Reactive.Tcp.Wire;
 
 namespace Reactive.Tcp.Tcp;
 
-public static partial class TcpStep
+internal static partial class TcpStep
 {
     /// <summary>Active open: CLOSED → SYN-SENT.</summary>
     private static void OnConnect(Tcb tcb, long now, TcpEffects fx)

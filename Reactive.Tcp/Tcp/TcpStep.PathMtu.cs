@@ -2,7 +2,7 @@ using Reactive.Tcp.Wire;
 
 namespace Reactive.Tcp.Tcp;
 
-public static partial class TcpStep
+internal static partial class TcpStep
 {
     /// <summary>
     /// Smallest path MTU a fragmentation-needed error can bring us down to (Linux's min_pmtu):

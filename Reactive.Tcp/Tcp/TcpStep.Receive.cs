@@ -2,7 +2,7 @@ using Reactive.Tcp.Wire;
 
 namespace Reactive.Tcp.Tcp;
 
-public static partial class TcpStep
+internal static partial class TcpStep
 {
     /// <summary>A segment arrived (RFC 9293 §3.10.7). Returns true when an ACK must go out now.</summary>
     private static bool OnSegment(Tcb tcb, in TcpSegment seg, long now, TcpEffects fx)

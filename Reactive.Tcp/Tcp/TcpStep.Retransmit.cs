@@ -2,7 +2,7 @@ using Reactive.Tcp.Wire;
 
 namespace Reactive.Tcp.Tcp;
 
-public static partial class TcpStep
+internal static partial class TcpStep
 {
     /// <summary>Handles every deadline that is due at <paramref name="now"/>.</summary>
     private static bool OnTimer(Tcb tcb, long now, TcpEffects fx)

@@ -2,7 +2,7 @@ using Reactive.Tcp.Wire;
 
 namespace Reactive.Tcp.Tcp;
 
-public static partial class TcpStep
+internal static partial class TcpStep
 {
     /// <summary>Copies as much application data as the send buffer has room for; returns the count taken.</summary>
     private static int OnSend(Tcb tcb, ReadOnlyMemory<byte> data)

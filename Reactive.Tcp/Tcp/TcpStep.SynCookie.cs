@@ -2,7 +2,7 @@ using Reactive.Tcp.Wire;
 
 namespace Reactive.Tcp.Tcp;
 
-public static partial class TcpStep
+internal static partial class TcpStep
 {
     /// <summary>
     /// Rebuilds the SYN-RECEIVED block a listener would have kept for a SYN it answered with a

@@ -11,7 +11,7 @@ namespace Reactive.Tcp.Tcp;
 /// Split by concern across files: handshake, receive, send, acknowledgment/retransmission, reset,
 /// close.
 /// </summary>
-public static partial class TcpStep
+internal static partial class TcpStep
 {
     /// <summary>Applies one event to <paramref name="tcb"/> at time <paramref name="now"/>, writing what to do into <paramref name="effects"/>.</summary>
     /// <param name="tcb">The connection's state; changed in place.</param>

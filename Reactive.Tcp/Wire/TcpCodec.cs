@@ -94,7 +94,11 @@ public static class TcpCodec
         return length;
     }
 
-    internal static bool TryParseOptions(ReadOnlySpan<byte> o, ref TcpOptions options)
+    /// <summary>Parses the options area of a TCP header (after the fixed 20 bytes) into <paramref name="options"/>.</summary>
+    /// <param name="o">The options bytes.</param>
+    /// <param name="options">Filled in with what the options say.</param>
+    /// <returns>False when an option is malformed (a length that runs past the area, a known option of the wrong length).</returns>
+    public static bool TryParseOptions(ReadOnlySpan<byte> o, ref TcpOptions options)
     {
         int i = 0;
         while (i < o.Length)

@@ -28,8 +28,9 @@ public class RxPlumbingBenchmarks
     private long _sink;
     private FatEvent _fatTemplate;
 
+#pragma warning disable CS0649 // layout stand-ins: only their size matters
     /// <summary>Laid out like the stack's internal StackEvent: kind, frame, key, a whole TcpEvent, command, host, argument.</summary>
-    public struct FatEvent
+    internal struct FatEvent
     {
         public int Kind;
         public ReadOnlyMemory<byte> Frame;
@@ -41,7 +42,7 @@ public class RxPlumbingBenchmarks
     }
 
     /// <summary>Laid out like the stack's StackEvent after the shrink: kinds, key, frame, host, argument, count (the segment stays in a slot).</summary>
-    public struct SlimEvent
+    internal struct SlimEvent
     {
         public byte Kind;
         public byte TcpKind;
@@ -52,6 +53,7 @@ public class RxPlumbingBenchmarks
         public object? Argument;
         public long Count;
     }
+#pragma warning restore CS0649
 
     private Subject<SlimEvent> _slim = null!;
 

@@ -1,8 +1,9 @@
 using System.Reactive.Concurrency;
 using System.Reactive.Linq;
 using Reactive.Tcp.Wire;
+using Reactive.Tcp.Links;
 
-namespace Reactive.Tcp.Links;
+namespace Reactive.Tcp.Diagnostics;
 
 /// <summary>
 /// An <see cref="ILink"/> decorator that records both directions of <c>inner</c> to a

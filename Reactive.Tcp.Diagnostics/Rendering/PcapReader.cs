@@ -5,7 +5,7 @@ namespace Reactive.Tcp.Diagnostics.Rendering;
 /// <summary>
 /// Reads classic libpcap files: both byte orders, microsecond and nanosecond timestamps, any link
 /// type (the caller decides which it understands). pcapng files are recognised and refused with a
-/// hint, since tcpdump and <see cref="Links.PcapWriter"/> both write the classic format.
+/// hint, since tcpdump and <see cref="Diagnostics.PcapWriter"/> both write the classic format.
 /// </summary>
 public static class PcapReader
 {

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Reactive.Tcp.Links;
+namespace Reactive.Tcp.Diagnostics;
 
 /// <summary>
 /// Writes packets to a classic libpcap capture (microsecond timestamps, version 2.4, snap length

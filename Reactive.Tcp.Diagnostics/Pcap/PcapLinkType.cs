@@ -1,4 +1,4 @@
-namespace Reactive.Tcp.Links;
+namespace Reactive.Tcp.Diagnostics;
 
 /// <summary>The link-layer header type of a pcap capture (tcpdump.org "LINKTYPE_" values): what each record starts with.</summary>
 public enum PcapLinkType

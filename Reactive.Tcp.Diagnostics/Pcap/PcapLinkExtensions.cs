@@ -1,6 +1,7 @@
 using System.Reactive.Concurrency;
+using Reactive.Tcp.Links;
 
-namespace Reactive.Tcp.Links;
+namespace Reactive.Tcp.Diagnostics;
 
 /// <summary>Fluent way to put a <see cref="PcapLink"/> around a link.</summary>
 public static class PcapLinkExtensions
